@@ -1,0 +1,28 @@
+# Two entry points for a fresh machine with Python 3.11+: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The public dataset files, when a copy lies beside the project (else: the cache or GitHub).
+LOCAL_MIRROR := $(wildcard $(abspath ../shared/data/russia-federal))
+
+.PHONY: demo test lint setup
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: setup
+	SMARTVOTE_MIRROR=$${SMARTVOTE_MIRROR:-$(LOCAL_MIRROR)} $(BIN)/smartvote fetch russia-duma-2021
+	$(BIN)/smartvote summary russia-duma-2021
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest

@@ -1,0 +1,171 @@
+"""Data commands: import, fetch, list, summary, export."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.table import Table
+
+from smartvote.cli import console, main, reports_errors
+from smartvote.datasets import CATALOGUE, dataset, fetch_file
+from smartvote.errors import SmartvoteError
+from smartvote.importers.tidy import write_tidy
+from smartvote.loader import read_path
+from smartvote.store import Store, home
+from smartvote.summary import GROUPINGS, Summary, summarize
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--as", "election_id", help="Election id (required for files not in the catalogue).")
+@click.option("--ruling", help="Substring naming the ruling choice (case-insensitive).")
+@reports_errors
+def import_(path: Path, election_id: str | None, ruling: str | None) -> None:
+    """Import a dataset zip, the spb-2021 folder or a generic-format folder; print the id(s)."""
+    elections = read_path(path, election_id, ruling)
+    with Store() as store:
+        for tables in elections:
+            store.add_election(tables)
+            click.echo(tables.election.election_id)
+
+
+@main.command("fetch")
+@click.argument("election_id")
+@click.option(
+    "--mirror",
+    envvar="SMARTVOTE_MIRROR",
+    help="Base URL or folder holding YEAR.csv.zip, instead of the pinned GitHub source.",
+)
+@reports_errors
+def fetch(election_id: str, mirror: str | None) -> None:
+    """Download (or take from the cache), verify and import a catalogue election."""
+    entry = dataset(election_id)
+    columns = [
+        *Progress.get_default_columns()[:2],
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    ]
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"fetching {entry.file_name}", total=None)
+        path = fetch_file(
+            entry,
+            home() / "cache",
+            mirror,
+            lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    (tables,) = read_path(path)
+    with Store() as store:
+        store.add_election(tables)
+    click.echo(tables.election.election_id)
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--catalogue", is_flag=True, help="List the elections `fetch` knows instead.")
+@reports_errors
+def list_(as_json: bool, catalogue: bool) -> None:
+    """List imported elections (or the catalogue)."""
+    if catalogue:
+        rows = [
+            {"election_id": d.election_id, "title": d.spec.title, "url": d.url, "sha256": d.sha256}
+            for d in CATALOGUE.values()
+        ]
+    else:
+        with Store() as store:
+            frame = store.elections
+        frame["imported_at"] = frame["imported_at"].astype(str).str[:19]
+        rows = frame.to_dict(orient="records")
+        if not as_json:
+            rows = [{k: r[k] for k in ("election_id", "title", "contests", "stations")} for r in rows]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(*(rows[0].keys() if rows else ["election_id"]))
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+
+
+@main.command("summary")
+@click.argument("election_id")
+@click.option("--contest", help="Contest name (default: the party list, or the only contest).")
+@click.option("--by", type=click.Choice(GROUPINGS), help="One row per region or district.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def summary(election_id: str, contest: str | None, by: str | None, as_json: bool) -> None:
+    """Official totals of one contest: stations, registered, turnout, shares, flags."""
+    with Store() as store:
+        contest = contest or default_contest(store, election_id)
+        result = summarize(
+            election_id,
+            contest,
+            store.table("stations", election_id, contest),
+            store.table("votes", election_id, contest),
+            store.table("choices", election_id, contest),
+            by,
+        )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print_summary(result)
+
+
+@main.command("export")
+@click.argument("election_id")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet")
+@reports_errors
+def export(election_id: str, folder: Path, fmt: str) -> None:
+    """Write an election in the generic tidy format (docs/data-formats.md)."""
+    with Store() as store:
+        tables = store.load(election_id)
+    for path in write_tidy(tables, folder, fmt):
+        click.echo(path)
+
+
+def default_contest(store: Store, election_id: str) -> str:
+    """The party-list contest, or the only contest of the election."""
+    contests = store.table("contests", election_id)
+    lists = contests[contests["kind"] == "party_list"]
+    pick = lists if len(lists) else contests
+    if len(pick) != 1:
+        names = ", ".join(contests["contest"])
+        raise SmartvoteError(f"{election_id} has several contests; choose one with --contest ({names})")
+    return str(pick["contest"].iloc[0])
+
+
+def short_name(name: str) -> str:
+    """A choice's name without the legal form ("Политическая партия", quotes): for tables."""
+    short = re.sub(r"^(всероссийская\s+)?(политическая\s+)?партия\s+", "", name, flags=re.I)
+    return short.replace('"', "").strip() or name
+
+
+def print_summary(result: Summary) -> None:
+    t = result.totals
+    console.print(
+        f"[bold]{result.election}[/bold] — {result.contest}: {t.stations:,} stations, "
+        f"{t.registered:,} registered, {t.ballots_issued:,} ballots issued, "
+        f"turnout {t.turnout_pct:.2f}%"
+    )
+    flags = ", ".join(f"{k} {v:,}" for k, v in result.flagged.items())
+    console.print(f"flagged stations: {flags}")
+    if not result.groups:
+        table = Table("choice", "share %")
+        for name, pct in t.shares_pct.items():
+            table.add_row(name, f"{pct:.2f}")
+        console.print(table)
+        return
+    top = list(t.shares_pct)[:4]
+    table = Table(result.group_by, "stations", "registered", "turnout %", *map(short_name, top))
+    for row in result.groups:
+        shares = [f"{row.shares_pct.get(name, 0.0):.2f}" for name in top]
+        table.add_row(
+            row.label, f"{row.stations:,}", f"{row.registered:,}", f"{row.turnout_pct:.2f}", *shares
+        )
+    console.print(table)

@@ -1,0 +1,55 @@
+"""Recognise which format a path holds and read it with its importer.
+
+Catalogue files of the public dataset are recognised by name (``2021.csv.zip``) and get
+their election id, ruling choice and quirks from :mod:`smartvote.datasets`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from smartvote.datasets import BY_FILE_NAME
+from smartvote.errors import InputError
+from smartvote.importers.federal import FederalSpec, read_federal
+from smartvote.importers.spb2021 import is_spb2021_folder, read_spb2021
+from smartvote.importers.tabular import read_text_table, read_zipped_csv
+from smartvote.importers.tidy import is_tidy_folder, read_tidy
+from smartvote.model import ElectionTables
+
+
+def read_path(path: Path, election_id: str | None = None, ruling: str | None = None) -> list[ElectionTables]:
+    """The election(s) at ``path``: a dataset zip (or its CSV), the spb-2021 folder, or a
+    generic-format folder. Catalogue files are recognised by name (``2021.csv.zip``)."""
+    if not path.exists():
+        raise InputError(str(path), "no such file or folder")
+    if is_spb2021_folder(path):
+        if election_id:
+            raise InputError(str(path), "the St Petersburg folder holds two elections; drop --as")
+        return read_spb2021(path)
+    if is_tidy_folder(path):
+        return [read_tidy(path, election_id or path.name, ruling)]
+    if path.is_file() and path.suffix.lower() in (".zip", ".csv"):
+        spec = _federal_spec(path, election_id, ruling)
+        if path.suffix.lower() == ".zip":
+            member, raw = read_zipped_csv(path)
+            return [read_federal(raw, spec, f"{path}:{member}")]
+        return [read_federal(read_text_table(path.read_bytes(), str(path)), spec, str(path))]
+    raise InputError(
+        str(path),
+        "not a dataset zip or CSV, a St Petersburg 2021 folder, or a generic-format folder "
+        "(stations + votes tables)",
+    )
+
+
+def _federal_spec(path: Path, election_id: str | None, ruling: str | None) -> FederalSpec:
+    name = path.name if path.suffix.lower() == ".zip" else f"{path.name}.zip"
+    known = BY_FILE_NAME.get(name)
+    if known is None:
+        if not (election_id and ruling):
+            raise InputError(str(path), "not a catalogue file: give --as ID and --ruling SUBSTRING")
+        return FederalSpec(election_id, election_id, ruling)
+    spec = known.spec
+    if election_id:
+        spec = replace(spec, election_id=election_id)
+    return replace(spec, ruling=ruling) if ruling else spec

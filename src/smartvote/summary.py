@@ -1,0 +1,99 @@
+"""Official totals of one contest: stations, registered voters, turnout and shares.
+
+Pure: tables in, a frozen result out. Stations without a protocol are counted among the
+flags, never in the totals; turnout is ballots issued / registered voters; a choice's share
+is its votes / (valid + invalid ballots), the convention of the official results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+GROUPINGS = ("region", "district")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Totals of a set of stations (a contest, or one region or district of it)."""
+
+    label: str
+    stations: int
+    registered: int
+    ballots_issued: int
+    turnout_pct: float
+    shares_pct: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Summary:
+    election: str
+    contest: str
+    totals: Totals
+    flagged: dict[str, int]
+    groups: list[Totals] = field(default_factory=list)
+    group_by: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of ``smartvote summary --json``."""
+        out: dict[str, Any] = {"election": self.election, "contest": self.contest}
+        out |= {k: v for k, v in asdict(self.totals).items() if k != "label"}
+        out["flagged"] = self.flagged
+        if self.group_by:
+            out["by"] = self.group_by
+            out["groups"] = [{self.group_by: g.label} | _fields(g) for g in self.groups]
+        return out
+
+
+def _fields(totals: Totals) -> dict[str, Any]:
+    return {k: v for k, v in asdict(totals).items() if k != "label"}
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def totals(label: str, stations: pd.DataFrame, votes: pd.DataFrame, names: pd.Series) -> Totals:
+    """Totals of ``stations`` (with a protocol) and their ``votes``; ``names`` maps choice ids."""
+    ballots = int(stations["valid"].sum() + stations["invalid"].sum())
+    per_choice = votes.groupby("choice_id")["votes"].sum().reindex(names.index, fill_value=0)
+    per_choice = per_choice.sort_values(ascending=False, kind="stable")
+    return Totals(
+        label=label,
+        stations=len(stations),
+        registered=int(stations["registered"].sum()),
+        ballots_issued=int(stations["ballots_issued"].sum()),
+        turnout_pct=_pct(stations["ballots_issued"].sum(), stations["registered"].sum()),
+        shares_pct={str(names[i]): _pct(v, ballots) for i, v in per_choice.items()},
+    )
+
+
+def summarize(
+    election: str,
+    contest: str,
+    stations: pd.DataFrame,
+    votes: pd.DataFrame,
+    choices: pd.DataFrame,
+    by: str | None = None,
+) -> Summary:
+    """Totals of one contest, optionally per region or per single-member district."""
+    if by is not None and by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}; choose one of {GROUPINGS}")
+    names = choices.set_index("choice_id")["name"]
+    counted = stations[~stations["no_protocol"]]
+    counted_votes = votes[votes["station_id"].isin(counted["station_id"])]
+    flagged = {
+        "remote_electronic": int(stations["remote_electronic"].sum()),
+        "no_protocol": int(stations["no_protocol"].sum()),
+        "inconsistent": int((stations["inconsistent"] != "").sum()),
+    }
+    groups = []
+    if by is not None:
+        group_of = counted.set_index("station_id")[by]
+        vote_groups = counted_votes["station_id"].map(group_of)
+        for label, part in counted.groupby(by, sort=True, dropna=False):
+            in_group = vote_groups == label if pd.notna(label) else vote_groups.isna()
+            groups.append(totals(str(label), part, counted_votes[in_group], names))
+    return Summary(election, contest, totals(contest, counted, counted_votes, names), flagged, groups, by)
