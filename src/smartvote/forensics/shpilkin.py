@@ -27,11 +27,16 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from smartvote.forensics.inputs import StationArrays
+
 N_BINS = 101
 PeakMethod = Literal["first", "global", "mcd"]
 PEAK_METHODS: tuple[str, ...] = ("first", "global", "mcd")
 #: The share of stations the Minimum Covariance Determinant keeps as the clean core.
 MCD_SUPPORT_FRACTION = 0.5
+#: At most this many stations (drawn at random) enter the MCD: 95,000 take 30 s, 10,000 take 3 s
+#: and move the centre by about one bin.
+MCD_MAX_STATIONS = 10_000
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -165,7 +170,9 @@ def turnout_bin(registered: npt.ArrayLike, issued: npt.ArrayLike) -> IntArray:
     return np.minimum((100 * b) // e, N_BINS - 1)
 
 
-def _bin_sum(bins: IntArray, values: npt.ArrayLike, groups: IntArray | None = None, n_groups: int = 1) -> IntArray:
+def _bin_sum(
+    bins: IntArray, values: npt.ArrayLike, groups: IntArray | None = None, n_groups: int = 1
+) -> IntArray:
     """Integer sums of ``values`` per bin (per group and bin when ``groups`` is given)."""
     index = bins if groups is None else groups * N_BINS + bins
     sums = np.bincount(index, weights=np.asarray(values, dtype=np.float64), minlength=n_groups * N_BINS)
@@ -218,14 +225,18 @@ def mcd_peak(
     A Minimum Covariance Determinant (Rousseeuw 1984; FastMCD of Rousseeuw & Van Driessen 1999,
     as in scikit-learn's ``MinCovDet``) on (turnout, leader's share), every station weighted
     equally, keeping ``support_fraction`` of them: the densest, most compact half of the
-    stations, which leaves out the long tail of high-turnout, high-share stations.
+    stations, which leaves out the long tail of high-turnout, high-share stations. Above
+    :data:`MCD_MAX_STATIONS` stations a random sample of that size (from ``rng``) is used.
     """
     try:
         from sklearn.covariance import MinCovDet
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError("the MCD peak needs scikit-learn: pip install 'smartvote[forensics]'") from exc
-    seed = int(np.random.default_rng(rng).integers(2**31 - 1))
+    generator = np.random.default_rng(rng)
     points = np.column_stack([turnout_pct, leader_pct])
+    if len(points) > MCD_MAX_STATIONS:
+        points = points[generator.choice(len(points), MCD_MAX_STATIONS, replace=False)]
+    seed = int(generator.integers(2**31 - 1))
     mcd = MinCovDet(support_fraction=support_fraction, random_state=seed).fit(points)
     return int(min(N_BINS - 1, max(0, np.floor(mcd.location_[0]))))
 
@@ -252,40 +263,20 @@ def clean_shares(choice_votes: IntArray, leader_column: int, total: Figures) -> 
     return 100.0 * votes / (total.ballots - total.anomalous_votes)
 
 
-@dataclass(frozen=True)
-class Stations:
-    """Per-station arrays of one contest (the input of :func:`estimate`).
-
-    ``counted`` marks the stations with a protocol (they make the totals); ``remote`` the
-    remote electronic pseudo-stations; ``regions`` each station's region label.
-    """
-
-    registered: IntArray
-    issued: IntArray
-    ballots: IntArray  # valid + invalid
-    choice_votes: IntArray  # stations x choices
-    leader_column: int  # the leader's column of choice_votes
-    counted: npt.NDArray[np.bool_]
-    remote: npt.NDArray[np.bool_]
-    regions: npt.NDArray[np.object_]
-
-    @property
-    def leader(self) -> IntArray:
-        return self.choice_votes[:, self.leader_column]
-
-
 def estimate(
-    stations: Stations,
+    stations: StationArrays,
     *,
     peak: PeakMethod = "first",
     include_remote: bool = False,
     region_fits: bool = False,
+    regions: npt.NDArray[np.object_] | None = None,
     rng: int | np.random.Generator | None = None,
 ) -> ShpilkinResult:
     """Shpilkin's estimate for one contest, nationally and per region.
 
-    The bins use the counted stations with E > 0, minus the remote electronic ones unless
-    ``include_remote``. ``peak`` chooses the reference peak: ``"first"`` (the default, see
+    The bins use the stations with a protocol and E > 0, minus the remote electronic ones unless
+    ``include_remote``; the totals use every station with a protocol. ``regions`` labels the
+    stations for the regional figures (default: their region). ``peak`` chooses the reference peak: ``"first"`` (the default, see
     :func:`first_peak`), ``"global"`` (:func:`global_peak`) or ``"mcd"`` (:func:`mcd_peak`).
     ``region_fits`` adds, after the regions under the national fit, one estimate per region with
     its own peak and ratio (labelled ``own_fit``; never summed into the total).
@@ -293,30 +284,30 @@ def estimate(
     if peak not in PEAK_METHODS:
         raise ValueError(f"unknown peak method {peak!r}; choose one of {PEAK_METHODS}")
     s = stations
-    used = s.counted & (s.registered > 0) & (include_remote | ~s.remote)
+    ballots = s.valid + s.invalid
+    used = s.has_protocol & (s.registered > 0) & (include_remote | ~s.remote)
     bins = turnout_bin(s.registered[used], s.issued[used])
-    binned = turnout_bins(bins, s.leader[used], s.ballots[used], s.choice_votes[used])
+    binned = turnout_bins(bins, s.leader[used], ballots[used], s.choice_votes[used])
     fit = _fit(binned, peak, s, used, rng)
-    total = _figures("total", s, s.counted, anomalous_votes(fit, binned.leader, binned.others))
-    regions = _regions(s, used, bins, fit, region_fits)
+    total = _figures("total", s, s.has_protocol, anomalous_votes(fit, binned.leader, binned.others))
+    labels = s.region if regions is None else regions
+    region_estimates = _regions(s, labels, used, bins, fit, region_fits)
     return ShpilkinResult(
         fit=fit,
         bins=binned,
         anomalous_per_bin=fit.anomalous_per_bin(binned.leader, binned.others),
         total=total,
-        remote=_figures("remote electronic", s, s.counted & s.remote, 0.0),
-        choice_votes=s.choice_votes[s.counted].sum(axis=0),
+        remote=_figures("remote electronic", s, s.has_protocol & s.remote, 0.0),
+        choice_votes=s.choice_votes[s.has_protocol].sum(axis=0),
         leader_column=s.leader_column,
         stations_used=int(used.sum()),
-        regions=regions,
+        regions=region_estimates,
     )
 
 
-def _fit(
-    binned: TurnoutBins, method: str, s: Stations, used: npt.NDArray[np.bool_], rng: object
-) -> Fit:
+def _fit(binned: TurnoutBins, method: str, s: StationArrays, used: npt.NDArray[np.bool_], rng: object) -> Fit:
     if method == "mcd":
-        ballots = s.ballots[used]
+        ballots = (s.valid + s.invalid)[used]
         has_ballots = ballots > 0
         turnout = 100.0 * s.issued[used] / s.registered[used]
         share = 100.0 * s.leader[used][has_ballots] / ballots[has_ballots]
@@ -328,29 +319,34 @@ def _fit(
     return fit_at(p, binned.leader, binned.others, method)
 
 
-def _figures(label: str, s: Stations, mask: npt.NDArray[np.bool_], anomalous: float) -> Figures:
+def _figures(label: str, s: StationArrays, mask: npt.NDArray[np.bool_], anomalous: float) -> Figures:
     return Figures(
         label=label,
         stations=int(mask.sum()),
         registered=int(s.registered[mask].sum()),
         issued=int(s.issued[mask].sum()),
-        ballots=int(s.ballots[mask].sum()),
+        ballots=int(s.valid[mask].sum() + s.invalid[mask].sum()),
         leader_votes=int(s.leader[mask].sum()),
         anomalous_votes=anomalous,
     )
 
 
 def _regions(
-    s: Stations, used: npt.NDArray[np.bool_], bins: IntArray, fit: Fit, own_fits: bool
+    s: StationArrays,
+    regions: npt.NDArray[np.object_],
+    used: npt.NDArray[np.bool_],
+    bins: IntArray,
+    fit: Fit,
+    own_fits: bool,
 ) -> tuple[RegionEstimate, ...]:
-    """Each region's bins under the national fit (and, optionally, under its own fit)."""
-    labels, codes = np.unique(s.regions.astype(str), return_inverse=True)
+    """Each region's bins under the national fit (and, optionally, under its own first-peak fit)."""
+    labels, codes = np.unique(np.asarray(regions).astype(str), return_inverse=True)
     used_codes = codes[used]
     leader = _bin_sum(bins, s.leader[used], used_codes, len(labels))
-    others = _bin_sum(bins, s.ballots[used] - s.leader[used], used_codes, len(labels))
+    others = _bin_sum(bins, (s.valid + s.invalid - s.leader)[used], used_codes, len(labels))
     national, own = [], []
     for i, label in enumerate(labels):
-        in_region = s.counted & (codes == i)
+        in_region = s.has_protocol & (codes == i)
         a = anomalous_votes(fit, leader[i], others[i])
         national.append(RegionEstimate(_figures(str(label), s, in_region, a), fit, own_fit=False))
         if own_fits and others[i].any():
@@ -358,4 +354,3 @@ def _regions(
             a_own = anomalous_votes(own_fit, leader[i], others[i])
             own.append(RegionEstimate(_figures(str(label), s, in_region, a_own), own_fit, own_fit=True))
     return tuple(national + own)
-
