@@ -354,7 +354,10 @@ def _simulate(
     shape = (size, len(st.registered))
     ballots = rng.binomial(st.registered, st.ballots / st.registered, size=shape)
     leader = rng.binomial(st.boxes, st.leader / st.boxes, size=shape)
-    flags = {"turnout": is_integer_percent(ballots, st.registered), "share": is_integer_percent(leader, st.boxes)}
+    flags = {
+        "turnout": is_integer_percent(ballots, st.registered),
+        "share": is_integer_percent(leader, st.boxes),
+    }
     flags["either"] = flags["turnout"] | flags["share"]
     w = np.stack([weights[name] for name in WEIGHTS], axis=1).astype(float)
     return np.stack([flags[c].astype(float) @ w for c in COUNTS], axis=1)

@@ -276,8 +276,9 @@ def estimate(
 
     The bins use the stations with a protocol and E > 0, minus the remote electronic ones unless
     ``include_remote``; the totals use every station with a protocol. ``regions`` labels the
-    stations for the regional figures (default: their region). ``peak`` chooses the reference peak: ``"first"`` (the default, see
-    :func:`first_peak`), ``"global"`` (:func:`global_peak`) or ``"mcd"`` (:func:`mcd_peak`).
+    stations for the regional figures (default: their region). ``peak`` chooses the reference
+    peak: ``"first"`` (the default, see :func:`first_peak`), ``"global"``
+    (:func:`global_peak`) or ``"mcd"`` (:func:`mcd_peak`).
     ``region_fits`` adds, after the regions under the national fit, one estimate per region with
     its own peak and ratio (labelled ``own_fit``; never summed into the total).
     """
