@@ -39,10 +39,11 @@ from smartvote.store import Store
 @reports_errors
 def report(election_id: str, out: Path, contest: str | None, peak: str, seed: int) -> None:
     """Write the forensic report of one contest: official vs clean figures, integer test, figures."""
-    with Store() as store, _progress_bars() as bars:
+    with Store() as store:
         contest = contest or default_contest(store, election_id)
-        analysis = load_analysis(store, election_id, contest, peak=peak, seed=seed, progress=bars)  # type: ignore[arg-type]
-        files = write_report(analysis, out, progress=bars)
+        with _progress_bars() as bars:
+            analysis = load_analysis(store, election_id, contest, peak=peak, seed=seed, progress=bars)  # type: ignore[arg-type]
+            files = write_report(analysis, out, progress=bars)
     print_headline(files)
 
 
