@@ -15,7 +15,7 @@ from smartvote.cli import main
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import station_arrays
 from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.html import millions, pct
+from smartvote.report.formatting import millions, pct
 from smartvote.store import Store
 
 #: Every report the acceptance asks for: (election, its party-list or presidential contest).
@@ -64,9 +64,15 @@ def _schema_keys(document: dict[str, Any]) -> None:
         assert isinstance(document["shpilkin"][key], float)
     assert document["regions"]
     for region in document["regions"]:
-        assert {"region", "stations", "registered", "turnout_pct", "leader_pct", "integer", "shpilkin"} <= set(
-            region
-        )
+        assert {
+            "region",
+            "stations",
+            "registered",
+            "turnout_pct",
+            "leader_pct",
+            "integer",
+            "shpilkin",
+        } <= set(region)
         assert {"excess", "z", "p_value"} <= set(region["integer"])
         assert "anomalous_votes" in region["shpilkin"]
 
@@ -83,7 +89,9 @@ def test_json_follows_the_documented_schema(reports: dict[str, ReportFiles]) -> 
 
 def test_json_carries_the_methods_numbers(real_store: Store, reports: dict[str, ReportFiles]) -> None:
     doc = reports["russia-duma-2016"].document
-    tables = [real_store.table(n, "russia-duma-2016", "federal-list") for n in ("stations", "votes", "choices")]
+    tables = [
+        real_store.table(n, "russia-duma-2016", "federal-list") for n in ("stations", "votes", "choices")
+    ]
     result = shpilkin.estimate(station_arrays(*tables))
     assert doc["shpilkin"]["anomalous_votes"] == pytest.approx(result.anomalous_votes, abs=0.1)  # type: ignore[index]
     assert doc["shpilkin"]["clean_leader_pct"] == pytest.approx(39.26, abs=0.1)  # type: ignore[index]
@@ -114,7 +122,9 @@ def test_cli_errors_are_one_line(spb_home: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: unknown election 'nowhere-1999'")
     assert len(result.output.strip().splitlines()) == 1
-    result = CliRunner().invoke(main, ["report", "spb-2021-duma", "--contest", "smd-9", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["report", "spb-2021-duma", "--contest", "smd-9", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 1
     message = result.output.strip()
     assert message.startswith("Error: spb-2021-duma has no contest 'smd-9' (its contests: federal-list")

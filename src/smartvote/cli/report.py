@@ -12,7 +12,7 @@ from smartvote.cli import console, main, reports_errors
 from smartvote.cli.data import default_contest
 from smartvote.forensics.shpilkin import PEAK_METHODS
 from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.html import millions, p_text, pct
+from smartvote.report.formatting import millions, p_text, pct
 from smartvote.store import Store
 
 
