@@ -69,7 +69,8 @@ class IntegerResult:
     def __str__(self) -> str:
         head = self.get()
         lines = [
-            f"Integer percentages, {self.stations_used:,} stations (turnout from ballots {self.turnout_from}):"
+            f"Integer percentages, {self.stations_used:,} stations"
+            f" (turnout from ballots {self.turnout_from}):"
             f" {head.observed:,.0f} integer, {head.expected:,.1f} expected, excess {head.excess:+,.1f}"
             f" (z = {head.z:.1f}, p = {_p_text(head.log10_p_value)})",
         ]
@@ -354,7 +355,10 @@ def _simulate(
     shape = (size, len(st.registered))
     ballots = rng.binomial(st.registered, st.ballots / st.registered, size=shape)
     leader = rng.binomial(st.boxes, st.leader / st.boxes, size=shape)
-    flags = {"turnout": is_integer_percent(ballots, st.registered), "share": is_integer_percent(leader, st.boxes)}
+    flags = {
+        "turnout": is_integer_percent(ballots, st.registered),
+        "share": is_integer_percent(leader, st.boxes),
+    }
     flags["either"] = flags["turnout"] | flags["share"]
     w = np.stack([weights[name] for name in WEIGHTS], axis=1).astype(float)
     return np.stack([flags[c].astype(float) @ w for c in COUNTS], axis=1)
