@@ -9,7 +9,7 @@ Tables are pandas DataFrames with the columns declared here, so that a federal e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,13 +28,18 @@ COUNTS: tuple[str, ...] = (
     "ballots_cancelled",
     "ballots_stationary",
     "ballots_portable",
+    "ballots_in_boxes",
     "valid",
     "invalid",
     "lost",
     "unaccounted",
 )
-#: The parts whose sum is ``ballots_issued`` when a source reports the parts.
-ISSUED_PARTS: tuple[str, ...] = ("ballots_early", "ballots_in_station", "ballots_outside")
+#: Totals and their parts: a total is the sum of its parts when a source reports only the parts
+#: (most years), and is taken as given when a source reports only the total (the 2020 vote).
+TOTALS: dict[str, tuple[str, ...]] = {
+    "ballots_issued": ("ballots_early", "ballots_in_station", "ballots_outside"),
+    "ballots_in_boxes": ("ballots_stationary", "ballots_portable"),
+}
 
 STATION_KEYS: tuple[str, ...] = ("contest", "station_id")
 STATION_LABELS: tuple[str, ...] = ("region", "district", "tik", "number")
@@ -86,7 +91,6 @@ class ElectionTables:
     stations: pd.DataFrame
     choices: pd.DataFrame
     votes: pd.DataFrame
-    notes: tuple[str, ...] = field(default=())
 
 
 def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -95,7 +99,7 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     One function serves importers and the store, so that an election reads back exactly as
     it was written.
     """
-    out = {}
+    out: dict[str, pd.Series] = {}
     for col in columns:
         values = frame[col]
         if col in NULLABLE_INTEGERS:
@@ -138,15 +142,17 @@ def contests_table(names: list[str]) -> pd.DataFrame:
     return conform(frame, CONTEST_COLUMNS)
 
 
-def issued_from_parts(stations: pd.DataFrame) -> pd.Series:
-    """Ballots issued = early + in the station + outside (null only when every part is null)."""
-    parts = stations[list(ISSUED_PARTS)]
-    return parts.sum(axis=1, min_count=1).astype("Int64")
+def fill_totals(stations: pd.DataFrame) -> None:
+    """Fill each total of :data:`TOTALS` that a source left empty with the sum of its parts."""
+    for total, parts in TOTALS.items():
+        missing = stations[total].isna()
+        summed = stations[list(parts)].sum(axis=1, min_count=1).astype("Int64")
+        stations.loc[missing, total] = summed[missing]
 
 
 def boxes(stations: pd.DataFrame) -> pd.Series:
     """Ballots found in the boxes (stationary + portable), the denominator R of the forensics."""
-    return stations[["ballots_stationary", "ballots_portable"]].sum(axis=1, min_count=1)
+    return stations["ballots_in_boxes"]
 
 
 def flag_inconsistent(stations: pd.DataFrame) -> pd.Series:
@@ -187,8 +193,7 @@ def finish(
             stations[col] = None
         if col in NULLABLE_INTEGERS:
             stations[col] = stations[col].astype("Int64")
-    missing_issued = stations["ballots_issued"].isna()
-    stations.loc[missing_issued, "ballots_issued"] = issued_from_parts(stations)[missing_issued]
+    fill_totals(stations)
     for col in ("remote_electronic", "no_protocol"):
         stations[col] = stations[col].astype(bool) if col in stations else False
     given = stations.get("inconsistent", pd.Series("", index=stations.index)).fillna("")

@@ -51,15 +51,11 @@ LINES: tuple[Line, ...] = (
     Line("ballots_in_station", (r"бюллетен", r"выданных", r"в помещении")),
     Line("ballots_issued", (r"бюллетен", r"выданных"), ("досрочно", "помещени", *_NOT_CERTIFICATE)),
     Line("ballots_cancelled", (r"бюллетен", r"погашенных"), _NOT_CERTIFICATE),
-    Line(
-        "ballots_portable",
-        (
-            r"бюллетен",
-            r"переносн",
-        ),
-    ),
+    Line("ballots_portable", (r"бюллетен", r"переносн")),
     Line("ballots_stationary", (r"бюллетен", r"стационарн")),
-    Line("invalid", (r"недействительных",)),
+    Line("ballots_in_boxes", (r"бюллетен", r"ящик")),
+    # 2000 has a further line on ballots "без отметок" (unmarked) besides valid and invalid
+    Line("invalid", (r"недействительных",), ("отметок",)),
     Line("valid", (r"(^|\s)действительных",), ("отметок",)),
     Line("lost", (r"бюллетен", r"утраченных"), _NOT_CERTIFICATE),
     Line("unaccounted", (r"бюллетен", r"не учтенных|неучтенных")),
@@ -106,7 +102,7 @@ def recognise_columns(header: list[str], file: str) -> tuple[dict[str, str], lis
             raise InputError(file, f"no column of {label} found", row=0, column=name)
     if not {"ballots_issued", "ballots_in_station"} & fields.keys():
         raise InputError(file, "no column of ballots issued found", row=0, column="ballots_issued")
-    if not {"ballots_stationary", "ballots_portable"} & fields.keys():
+    if not {"ballots_stationary", "ballots_portable", "ballots_in_boxes"} & fields.keys():
         raise InputError(file, "no column of ballots found in boxes", row=0, column="boxes")
     if not choices:
         raise InputError(file, "no party, candidate or option columns found", row=0)
@@ -188,7 +184,7 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
 def _repeat(labels: pd.Series, positions: np.ndarray) -> pd.Categorical:
     """``labels`` at ``positions`` without materialising a million strings."""
     categories, codes = np.unique(labels.to_numpy(dtype=object), return_inverse=True)
-    return pd.Categorical.from_codes(codes[positions], categories=categories)
+    return pd.Categorical.from_codes(codes[positions], categories=pd.Index(categories))
 
 
 def _remote(raw: pd.DataFrame, number: pd.Series, spec: FederalSpec) -> pd.Series:
