@@ -32,8 +32,8 @@ def parse_counts(raw: pd.DataFrame, file: str, names: dict[str, str] | None = No
     for col in raw.columns:
         text = pa.array(raw[col].astype(object), type=pa.string(), from_pandas=True)
         ok = pc.fill_null(pc.match_substring_regex(text, _COUNT), True)
-        if not pc.all(ok).as_py():
-            pos = pc.index(ok, False).as_py()
+        pos = pc.index(ok, False).as_py()
+        if pos >= 0:
             value = text[pos].as_py()
             what = "negative" if value.strip().startswith("-") else "not a whole number"
             label = (names or {}).get(col, col)
