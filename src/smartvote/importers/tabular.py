@@ -41,7 +41,7 @@ def read_text_table(data: bytes, file: str) -> pd.DataFrame:
         )
     except pa.ArrowInvalid as exc:
         raise InputError(file, f"malformed CSV: {exc}") from exc
-    frame = table.to_pandas()
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: counts are parsed in Arrow
     frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     return frame
 
