@@ -151,7 +151,7 @@ def fill_totals(stations: pd.DataFrame) -> None:
 
 
 def boxes(stations: pd.DataFrame) -> pd.Series:
-    """Ballots found in the boxes (stationary + portable), the denominator R of the forensics."""
+    """Ballots found in the boxes (stationary + portable, or the source's total): R of the forensics."""
     return stations["ballots_in_boxes"]
 
 
