@@ -55,6 +55,9 @@ def test_html_is_self_contained(reports: dict[str, ReportFiles]) -> None:
         assert html.count('src="data:image/png;base64,') == 3
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
         assert "<link" not in html and "@import" not in html and "url(" not in html
+        # Nothing of the machine that built it: a published report must not reveal local paths.
+        assert str(files.html.parent) not in html and "/shared/data" not in html
+        assert files.document["election"]["source"] in html  # type: ignore[index]
 
 
 def _schema_keys(document: dict[str, Any]) -> None:
