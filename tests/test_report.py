@@ -15,6 +15,7 @@ from smartvote.cli import main
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import station_arrays
 from smartvote.report import ReportFiles, load_analysis, write_report
+from smartvote.report.analysis import choice_label
 from smartvote.report.formatting import millions, pct
 from smartvote.store import Store
 
@@ -174,3 +175,21 @@ def test_reports_open_in_chromium_with_the_headline_visible(
         assert loaded, election_id
     page.close()
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ('Всероссийская политическая партия "ЕДИНАЯ РОССИЯ"', "ЕДИНАЯ РОССИЯ"),
+        ('Политическая партия "Российская объединенная демократическая партия "ЯБЛОКО"', "ЯБЛОКО"),
+        ("Политическая партия ЛДПР - Либерально-демократическая партия России", "ЛДПР"),
+        ("ПАРТИЯ ПЕНСИОНЕРОВ", "ПАРТИЯ ПЕНСИОНЕРОВ"),
+        ("Путин Владимир Владимирович", "Путин Владимир Владимирович"),
+        (
+            'Политическая партия "КОММУНИСТИЧЕСКАЯ ПАРТИЯ РОССИЙСКОЙ ФЕДЕРАЦИИ"',
+            "КОММУНИСТИЧЕСКАЯ ПАРТИЯ РОССИ…",
+        ),
+    ],
+)
+def test_choice_labels_are_short(name: str, label: str) -> None:
+    assert choice_label(name) == label
