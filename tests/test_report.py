@@ -112,10 +112,12 @@ def spb_home(home: Path, data_dir: Path) -> Path:
 
 
 def test_cli_writes_the_report_and_prints_the_headline(spb_home: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["report", "spb-2021-city", "--out", str(tmp_path / "r")])
+    command = ["report", "spb-2021-city", "--out", str(tmp_path / "r"), "--peak", "global", "--seed", "3"]
+    result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     document = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     assert document["election"]["contest"] == "city-list"
+    assert document["shpilkin"]["peak_method"] == "global" and document["seed"] == 3
     assert "report.html" in result.output
     assert pct(document["shpilkin"]["clean_turnout_pct"]) in result.output
     assert millions(document["shpilkin"]["anomalous_votes"]) in result.output
