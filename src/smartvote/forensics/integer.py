@@ -165,31 +165,45 @@ def _integer_counts_in_range(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every (station, k) with ``k_min <= k <= k_max`` and ``100 k/n`` integer, as flat arrays.
 
-    The integer counts of each distinct ``n`` are listed once, sorted by ``(n, k)``; a
-    station's counts in range are then one slice of that list, found by binary search.
+    The integer counts of each distinct ``n`` are listed once (:class:`_IntegerCounts`); a
+    station's counts in range are one slice of that list.
     """
     distinct, which = np.unique(n, return_inverse=True)
-    owner, table_k = _integer_counts_table(distinct)
-    stride = int(distinct.max()) + 1
-    keys = owner * stride + table_k
-    start = np.searchsorted(keys, which * stride + k_min, side="left")
-    stop = np.searchsorted(keys, which * stride + k_max, side="right")
-    sizes = np.where(active, stop - start, 0)
+    table = _IntegerCounts(distinct)
+    start = table.index(which, k_min - 1)
+    sizes = np.where(active, table.index(which, k_max) - start, 0)
     station = np.repeat(np.arange(len(n)), sizes)
     offsets = np.cumsum(sizes) - sizes
-    return station, table_k[np.arange(len(station)) + np.repeat(start - offsets, sizes)]
+    return station, table.k[np.arange(len(station)) + np.repeat(start - offsets, sizes)]
 
 
-def _integer_counts_table(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each ``distinct[i]``, all ``0 <= k <= n`` with ``100 k/n`` integer: (i, k) sorted."""
-    m = np.arange(101)
-    nn = distinct[:, None]
-    lo = np.maximum(-((-(20 * m * nn - nn)) // 2000), 0).ravel()
-    hi = np.minimum((20 * m * nn + nn) // 2000, nn).ravel()
-    sizes = np.maximum(hi - lo + 1, 0)
-    owner = np.repeat(np.repeat(np.arange(len(distinct)), 101), sizes)
-    offsets = np.cumsum(sizes) - sizes
-    return owner, np.arange(len(owner)) + np.repeat(lo - offsets, sizes)
+class _IntegerCounts:
+    """For each ``n`` of ``distinct``, every ``0 <= k <= n`` with ``100 k/n`` integer, sorted.
+
+    Window ``m`` (the counts that round to ``m`` percent) is ``lo_m..hi_m`` with ``lo_m =
+    ceil((20 m n - n) / 2000)`` and ``hi_m = floor((20 m n + n) / 2000)``; the windows of one
+    ``n`` are disjoint and increasing, so the list is their concatenation, and the number of
+    integer counts up to ``K`` is found in constant time from the window that holds ``K``.
+    """
+
+    def __init__(self, distinct: np.ndarray) -> None:
+        m = np.arange(101)
+        nn = distinct[:, None]
+        self.n = distinct
+        self.lo = np.maximum(-((-(20 * m * nn - nn)) // 2000), 0)
+        self.sizes = np.maximum(np.minimum((20 * m * nn + nn) // 2000, nn) - self.lo + 1, 0)
+        self.before = np.cumsum(self.sizes, axis=1) - self.sizes  # counts in earlier windows
+        self.start = np.cumsum(self.sizes.sum(axis=1)) - self.sizes.sum(axis=1)
+        flat = self.sizes.ravel()
+        offsets = np.cumsum(flat) - flat
+        self.k = np.arange(int(flat.sum())) + np.repeat(self.lo.ravel() - offsets, flat)
+
+    def index(self, which: np.ndarray, upto: np.ndarray) -> np.ndarray:
+        """Position in :attr:`k` just past the integer counts ``<= upto`` of ``n = distinct[which]``."""
+        n = self.n[which]
+        window = np.clip((2000 * upto + n) // (20 * n), 0, 100)  # the last window starting <= upto
+        inside = np.clip(upto - self.lo[which, window] + 1, 0, self.sizes[which, window])
+        return self.start[which] + self.before[which, window] + inside
 
 
 def _log_binomial_pmf(k: np.ndarray, station: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -65,17 +65,24 @@ def _reduce(q: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray
 
 
 def _cumulants(t: float, w: np.ndarray, logit: np.ndarray) -> tuple[float, float, float]:
-    """``K(t)``, ``K'(t)``, ``K''(t)`` of the reduced sum, computed without overflow."""
+    """``K(t)``, ``K'(t)``, ``K''(t)`` of the reduced sum, computed without overflow.
+
+    ``K(t) = sum softplus(t w + a) - softplus(a)`` with ``a`` the logits, ``softplus(x) =
+    log(1 + e^x) = max(x, 0) + log1p(e^-|x|)``.
+    """
     x = t * w + logit
-    sig = special.expit(x)
-    k0 = float(np.sum(np.logaddexp(0.0, x) - np.logaddexp(0.0, logit)))
-    return k0, float(np.einsum("i,i->", w, sig)), float(np.einsum("i,i,i->", w * w, sig, 1.0 - sig))
+    k0 = float(np.sum(_softplus(x)) - np.sum(_softplus(logit)))
+    return (k0, *_slope(t, w, logit))
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _slope(t: float, w: np.ndarray, logit: np.ndarray) -> tuple[float, float]:
     """``K'(t)`` and ``K''(t)`` only (the solver's inner loop)."""
     sig = special.expit(t * w + logit)
-    return float(np.einsum("i,i->", w, sig)), float(np.einsum("i,i,i->", w * w, sig, 1.0 - sig))
+    return float(np.einsum("i,i->", w, sig)), float(np.einsum("i,i,i,i->", w, w, sig, 1.0 - sig))
 
 
 def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> float:
