@@ -236,7 +236,7 @@ def selected_stations(
 
 @dataclass(frozen=True)
 class _Stations:
-    """The selected stations of one convention: counts, weights and observed integer flags."""
+    """The selected stations of one convention: their counts and weights."""
 
     registered: np.ndarray
     ballots: np.ndarray
@@ -266,10 +266,17 @@ def _prepare(
     return _Stations(registered[keep], ballots[keep], boxes[keep], leader[keep])
 
 
+def _integer_flags(
+    ballots: np.ndarray, registered: np.ndarray, leader: np.ndarray, boxes: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Which stations (or simulated stations) are integer, per count."""
+    flags = {"turnout": is_integer_percent(ballots, registered), "share": is_integer_percent(leader, boxes)}
+    flags["either"] = flags["turnout"] | flags["share"]
+    return flags
+
+
 def _either(turnout: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """P(turnout or share integer) from the two probabilities (independent), or the flags' union."""
-    if turnout.dtype == bool:
-        return turnout | share
+    """P(turnout or share integer) from the two probabilities, independent under the null."""
     return turnout + share - turnout * share
 
 
@@ -289,9 +296,7 @@ def integer_test(
     :func:`selected_stations` is applied here. ``turnout_from="boxes"`` takes ``B = R``.
     """
     st = _prepare(registered, issued, boxes, leader, turnout_from)
-    flags = {"turnout": is_integer_percent(st.ballots, st.registered)}
-    flags["share"] = is_integer_percent(st.leader, st.boxes)
-    flags["either"] = _either(flags["turnout"], flags["share"])
+    flags = _integer_flags(st.ballots, st.registered, st.leader, st.boxes)
     probs = {"turnout": integer_probability(st.ballots, st.registered)}
     probs["share"] = integer_probability(st.leader, st.boxes)
     probs["either"] = _either(probs["turnout"], probs["share"])
@@ -342,11 +347,7 @@ def integer_monte_carlo(
     generator = np.random.default_rng(rng)
     st = _prepare(registered, issued, boxes, leader, turnout_from)
     weights = st.weights()
-    observed = {
-        "turnout": is_integer_percent(st.ballots, st.registered),
-        "share": is_integer_percent(st.leader, st.boxes),
-    }
-    observed["either"] = _either(observed["turnout"], observed["share"])
+    observed = _integer_flags(st.ballots, st.registered, st.leader, st.boxes)
     simulated = np.empty((draws, len(COUNTS), len(WEIGHTS)))
     chunk = max(1, 2_000_000 // max(len(st.registered), 1))
     for start in range(0, draws, chunk):
@@ -369,11 +370,7 @@ def _simulate(
     shape = (size, len(st.registered))
     ballots = rng.binomial(st.registered, st.ballots / st.registered, size=shape)
     leader = rng.binomial(st.boxes, st.leader / st.boxes, size=shape)
-    flags = {
-        "turnout": is_integer_percent(ballots, st.registered),
-        "share": is_integer_percent(leader, st.boxes),
-    }
-    flags["either"] = flags["turnout"] | flags["share"]
+    flags = _integer_flags(ballots, st.registered, leader, st.boxes)
     w = np.stack([weights[name] for name in WEIGHTS], axis=1).astype(float)
     return np.stack([flags[c].astype(float) @ w for c in COUNTS], axis=1)
 
