@@ -4,9 +4,10 @@ Run: .venv/bin/python benchmarks/forensics_integer.py [--repeat 5] [--draws 1000
 
 For each federal election in ../shared/data (or SMARTVOTE_SHARED_DATA): the median time of
 the exact test over ``--repeat`` runs, all 4 weights x 3 counts and both turnout conventions
-(target: < 1 s per election; wall and CPU time, since the machine may be shared); the time of the Monte Carlo option with ``--draws`` draws
-(the published procedure) in the same process, and the ratio. Then, for the unweighted
-counts, the relative error of the saddlepoint tail against the exact tail
+(target: < 1 s per election; wall and CPU time, since the machine may be shared); the time
+of the Monte Carlo option with ``--draws`` draws (the published procedure) in the same
+process, and the ratio. Then, for the unweighted counts, the relative error of the
+saddlepoint tail against the exact tail
 (:func:`smartvote.forensics.poisson_binomial.exact_upper_tail`) at the observed count and
 further out, next to the error of a normal tail: the figures quoted in docs/forensics-integer.md.
 """
