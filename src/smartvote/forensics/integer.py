@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy import special
@@ -65,6 +65,13 @@ class IntegerResult:
 
     def get(self, count: str = "either", weight: str = "stations") -> IntegerTest:
         return _pick(self.tests, count, weight)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the headline test ("either", stations) at the top, then all tests."""
+        head = asdict(self.get())
+        out: dict[str, Any] = {"stations_used": self.stations_used, "turnout_from": self.turnout_from}
+        out |= {k: v for k, v in head.items() if k not in ("count", "weight")}
+        return out | {"tests": [asdict(t) for t in self.tests]}
 
     def __str__(self) -> str:
         head = self.get()
@@ -238,6 +245,8 @@ def selected_stations(
 class _Stations:
     """The selected stations of one convention: their counts and weights."""
 
+    turnout_from: str
+    keep: np.ndarray  # which input stations were selected
     registered: np.ndarray
     ballots: np.ndarray
     boxes: np.ndarray
@@ -263,7 +272,7 @@ def _prepare(
     registered, issued, boxes, leader = arrays
     ballots = issued if turnout_from == "issued" else boxes
     keep = selected_stations(registered, ballots, boxes, leader)
-    return _Stations(registered[keep], ballots[keep], boxes[keep], leader[keep])
+    return _Stations(turnout_from, keep, registered[keep], ballots[keep], boxes[keep], leader[keep])
 
 
 def _integer_flags(
@@ -296,16 +305,50 @@ def integer_test(
     :func:`selected_stations` is applied here. ``turnout_from="boxes"`` takes ``B = R``.
     """
     st = _prepare(registered, issued, boxes, leader, turnout_from)
+    return _results(st, *_station_terms(st), np.ones(len(st.registered), dtype=bool))
+
+
+def integer_test_by_group(
+    registered: np.ndarray,
+    issued: np.ndarray,
+    boxes: np.ndarray,
+    leader: np.ndarray,
+    groups: np.ndarray,
+    *,
+    turnout_from: str = "issued",
+) -> dict[str, IntegerResult]:
+    """:func:`integer_test` within each group of stations (e.g. ``groups`` = the regions).
+
+    The stations' probabilities are computed once for all groups; a group whose stations are
+    all left out by the selection gets a result with ``stations_used == 0``.
+    """
+    st = _prepare(registered, issued, boxes, leader, turnout_from)
+    terms = _station_terms(st)
+    labels = np.asarray(groups, dtype=object)
+    if len(labels) != len(st.keep):
+        raise ValueError(f"groups has {len(labels)} entries for {len(st.keep)} stations")
+    kept = labels[st.keep]
+    return {str(g): _results(st, *terms, kept == g) for g in dict.fromkeys(labels.tolist())}
+
+
+def _station_terms(st: _Stations) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per count: which selected stations are integer, and their probabilities of it."""
     flags = _integer_flags(st.ballots, st.registered, st.leader, st.boxes)
     probs = {"turnout": integer_probability(st.ballots, st.registered)}
     probs["share"] = integer_probability(st.leader, st.boxes)
     probs["either"] = _either(probs["turnout"], probs["share"])
+    return flags, probs
+
+
+def _results(
+    st: _Stations, flags: dict[str, np.ndarray], probs: dict[str, np.ndarray], rows: np.ndarray
+) -> IntegerResult:
     tests = tuple(
-        _exact_test(count, weight, flags[count], probs[count], w)
+        _exact_test(count, weight, flags[count][rows], probs[count][rows], w[rows])
         for count in COUNTS
         for weight, w in st.weights().items()
     )
-    return IntegerResult(tests, len(st.registered), turnout_from)
+    return IntegerResult(tests, int(rows.sum()), st.turnout_from)
 
 
 def _exact_test(count: str, weight: str, flags: np.ndarray, q: np.ndarray, w: np.ndarray) -> IntegerTest:
