@@ -88,7 +88,9 @@ def test_json_follows_the_documented_schema(reports: dict[str, ReportFiles]) -> 
         assert document["schema"] == "smartvote-report/1"
         _schema_keys(document)
     assert len(reports["russia-duma-2021"].document["regions"]) == 85  # type: ignore[arg-type]
-    assert reports["spb-2021-city"].document["group_by"] == "tik"
+    city = reports["spb-2021-city"].document
+    assert city["group_by"] == "tik"
+    assert [r["region"] for r in city["regions"]][:3] == ["1", "2", "3"]  # type: ignore[index]
 
 
 def test_json_carries_the_methods_numbers(real_store: Store, reports: dict[str, ReportFiles]) -> None:

@@ -97,13 +97,18 @@ def _region_rows(
     progress("regions", 0, 1)
     labels = np.asarray(groups).astype(str).astype(object)
     tests = integer_test_by_group(arrays.registered, arrays.issued, arrays.boxes, arrays.leader, labels)
-    rows = tuple(
+    rows = [
         RegionRow(r.figures, tests[r.figures.label].get("either", "stations"))
         for r in estimate.regions
         if not r.own_fit
-    )
+    ]
     progress("regions", 1, 1)
-    return rows
+    return tuple(sorted(rows, key=lambda row: _natural_key(row.region)))
+
+
+def _natural_key(label: str) -> tuple[int, int, str]:
+    """Numbered commissions in numeric order (2 before 10), named regions alphabetically after them."""
+    return (0, int(label), "") if label.isdigit() else (1, 0, label)
 
 
 def choice_label(name: str, limit: int = 30) -> str:
