@@ -33,6 +33,9 @@ class DistrictVotes:
     ballots: int  # valid + invalid
     ruling: int | None  # index into names of the ruling choice
     endorsed: int | None  # index into names of the endorsed choice
+    #: The endorsed party id when the endorsement has no choice here (list proxy: a
+    #: self-nominated candidate, or a party without a list); never the strongest.
+    endorsed_off_ballot: str | None = None
 
 
 def counted(stations: pd.DataFrame) -> pd.DataFrame:
@@ -120,6 +123,7 @@ def list_proxy_districts(
                 int(ballots[position]),
                 ruling,
                 parties.index(endorsed) if endorsed in parties else None,
+                endorsed if endorsed is not None and endorsed not in parties else None,
             )
         )
     return out

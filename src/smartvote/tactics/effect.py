@@ -94,8 +94,10 @@ class EffectResult:
     def statement(self) -> str:
         within = self.within_person_pp
         if within is None:
-            return CONFOUNDING + " No candidate ran in two contests with one endorsement, so the "
-            "within-person contrast is not available."
+            return (
+                f"{CONFOUNDING} No candidate ran in two contests and was endorsed in exactly one, "
+                "so the within-person contrast is not available."
+            )
         return (
             f"{CONFOUNDING} The within-person contrast ({len(self.persons)} candidates) is "
             f"{within:+.2f} pp, {self.naive_pp - within:+.2f} pp from the naive {self.naive_pp:+.2f} pp."

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from smartvote.tactics.adjust import Adjustment
 from smartvote.tactics.districts import DistrictVotes
 
 WON, LOST, TIE, NO_RULING = "won", "lost", "tie", "no ruling candidate"
@@ -38,6 +39,7 @@ class DistrictGap:
     district: int
     status: str
     ruling: str | None
+    ruling_party: str | None
     ruling_votes: int | None
     runner_up: str
     runner_up_party: str
@@ -80,6 +82,7 @@ class GapResult:
     districts: tuple[DistrictGap, ...]
     flippable_at: dict[int, int]  # q in percent -> districts the ruling candidate won and would lose
     caveats: tuple[str, ...]
+    adjustments: tuple[Adjustment, ...] = ()  # analyst inputs applied to the votes
 
     @property
     def with_q_star(self) -> int:
@@ -91,7 +94,7 @@ class GapResult:
 
     @property
     def with_endorsement(self) -> int:
-        return sum(d.endorsed_is_strongest is not None for d in self.districts)
+        return sum(d.endorsed_party is not None for d in self.districts)
 
     def sorted_by_q_star(self) -> list[DistrictGap]:
         """Districts from the easiest to flip (no-ruling districts last)."""
@@ -107,6 +110,7 @@ class GapResult:
             "endorsed_strongest": self.endorsed_strongest,
             "with_endorsement": self.with_endorsement,
             "flippable_at": {f"{q}%": n for q, n in self.flippable_at.items()},
+            "adjustments": [asdict(a) | {"published": a.published.isoformat()} for a in self.adjustments],
             "rows": [d.to_json() for d in self.districts],
         }
 
@@ -142,12 +146,14 @@ def district_gap(d: DistrictVotes) -> DistrictGap:
     ruling_votes = None if d.ruling is None else int(votes[d.ruling])
     status, q_star = _status(ruling_votes, int(votes[top]), others)
     endorsed = d.endorsed
+    endorsed_party = d.endorsed_off_ballot if endorsed is None else d.parties[endorsed]
     return DistrictGap(
         election=d.election,
         contest=d.contest,
         district=d.district,
         status=status,
         ruling=None if d.ruling is None else d.names[d.ruling],
+        ruling_party=None if d.ruling is None else d.parties[d.ruling],
         ruling_votes=ruling_votes,
         runner_up=d.names[top],
         runner_up_party=d.parties[top],
@@ -157,9 +163,16 @@ def district_gap(d: DistrictVotes) -> DistrictGap:
         margin_votes=None if ruling_votes is None else ruling_votes - int(votes[top]),
         q_star=q_star,
         endorsed=None if endorsed is None else d.names[endorsed],
-        endorsed_party=None if endorsed is None else d.parties[endorsed],
-        endorsed_is_strongest=None if endorsed is None else bool(votes[endorsed] == votes[top]),
+        endorsed_party=endorsed_party,
+        endorsed_is_strongest=_is_strongest(votes, endorsed, int(votes[top]), endorsed_party),
     )
+
+
+def _is_strongest(votes: np.ndarray, endorsed: int | None, top: int, party: str | None) -> bool | None:
+    """Whether the endorsed choice has the most non-ruling votes (None: no endorsement)."""
+    if endorsed is None:
+        return None if party is None else False
+    return bool(votes[endorsed] == top)
 
 
 def _status(ruling: int | None, runner_up: int, others: int) -> tuple[str, float | None]:
@@ -172,12 +185,23 @@ def _status(ruling: int | None, runner_up: int, others: int) -> tuple[str, float
     return WON, (ruling - runner_up) / others if others else math.inf
 
 
-def coordination_gap(election: str, districts: list[DistrictVotes], proxy: bool = False) -> GapResult:
-    """The gap of every district and the "flippable at q" counts for q = 10%, ..., 100%."""
+def coordination_gap(
+    election: str,
+    districts: list[DistrictVotes],
+    proxy: bool = False,
+    adjustments: tuple[Adjustment, ...] = (),
+) -> GapResult:
+    """The gap of every district and the "flippable at q" counts for q = 10%, ..., 100%.
+
+    ``adjustments`` are the analyst inputs already applied to ``districts``
+    (:func:`~smartvote.tactics.adjust.apply_adjustments`); the result lists them.
+    """
     gaps = tuple(district_gap(d) for d in districts)
     flips = {q: sum(g.flips_at(q / 100) for g in gaps) for q in Q_LEVELS}
     caveats = [PROXY_CAVEAT] if proxy else []
     missing = [g.contest if not proxy else str(g.district) for g in gaps if g.status == NO_RULING]
     if missing:
         caveats.append(f"No ruling candidate (no q*) in: {', '.join(missing)}.")
-    return GapResult(election, proxy, gaps, flips, tuple(caveats))
+    if adjustments:
+        caveats.append(f"Votes adjusted by {len(adjustments)} analyst input(s), listed with their sources.")
+    return GapResult(election, proxy, gaps, flips, tuple(caveats), adjustments)

@@ -37,6 +37,7 @@ class UnknownPartyError(SmartvoteError):
 @dataclass(frozen=True)
 class Party:
     party_id: str
+    short: str  # for tables and charts
     name: str
     note: str
 
@@ -92,7 +93,7 @@ def party_mapping() -> PartyMapping:
 def parse_mapping(parties_text: str, labels_text: str) -> PartyMapping:
     """Build a mapping from the two CSV texts; refuse unknown ids and labels mapped twice."""
     parties = {
-        row["party_id"]: Party(row["party_id"], row["name"], row["note"])
+        row["party_id"]: Party(row["party_id"], row["short"], row["name"], row["note"])
         for row in csv.DictReader(io.StringIO(parties_text))
     }
     labels: dict[str, str] = {}
