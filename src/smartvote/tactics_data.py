@@ -79,7 +79,21 @@ def endorsed_election(store: Store, election_id: str) -> tuple[ElectionTables, p
 
 def gap_districts(store: Store, election_id: str) -> Districts:
     """Candidate districts, or the list proxy where the election has only a party list."""
+    contests = store.table("contests", election_id)
+    if endorsement_level(contests) != CANDIDATE_LEVEL:
+        _require_list_districts(election_id, contests, store.table("stations", election_id))
     return election_districts(*endorsed_election(store, election_id))
+
+
+def _require_list_districts(election_id: str, contests: pd.DataFrame, stations: pd.DataFrame) -> str:
+    """The one party-list contest of an election whose stations carry district numbers."""
+    lists = contests[contests["kind"] == "party_list"]["contest"]
+    if len(lists) != 1 or not stations["district"].notna().any():
+        raise NoDistrictsError(
+            f"{election_id} has no single-member districts (no district contests, and no party "
+            "list with district numbers): the coordination gap needs them"
+        )
+    return str(lists.iloc[0])
 
 
 def election_districts(tables: ElectionTables, endorsements: pd.DataFrame | None) -> Districts:
@@ -87,15 +101,10 @@ def election_districts(tables: ElectionTables, endorsements: pd.DataFrame | None
     if endorsement_level(tables.contests) == CANDIDATE_LEVEL:
         districts = candidate_districts(election_id, tables.stations, tables.choices, tables.votes)
         return Districts(election_id, districts, False)
-    lists = tables.contests[tables.contests["kind"] == "party_list"]["contest"]
-    if len(lists) != 1 or not tables.stations["district"].notna().any():
-        raise NoDistrictsError(
-            f"{election_id} has no single-member districts (no district contests, and no party "
-            "list with district numbers): the coordination gap needs them"
-        )
+    contest = _require_list_districts(election_id, tables.contests, tables.stations)
     endorsed = {} if endorsements is None else dict(zip(endorsements["district"], endorsements["party_id"]))
     districts = list_proxy_districts(
-        election_id, tables.stations, tables.choices, tables.votes, endorsed, str(lists.iloc[0])
+        election_id, tables.stations, tables.choices, tables.votes, endorsed, contest
     )
     return Districts(election_id, districts, True)
 
@@ -104,12 +113,12 @@ def effect_inputs(store: Store, election_ids: list[str]) -> tuple[pd.DataFrame, 
     """Split-ticket units pooled over elections, the excluded units, and the districts."""
     units, excluded, districts = [], 0, []
     for election_id in election_ids:
-        tables, endorsements = endorsed_election(store, election_id)
-        if endorsement_level(tables.contests) != CANDIDATE_LEVEL:
+        if endorsement_level(store.table("contests", election_id)) != CANDIDATE_LEVEL:
             raise NoDistrictsError(
                 f"{election_id} has no single-member candidate results (only a party list): "
                 "the endorsement effect compares candidates with their party's list"
             )
+        tables, endorsements = endorsed_election(store, election_id)
         u, x = split_ticket_units(election_id, tables.stations, tables.choices, tables.votes)
         units.append(u)
         excluded += x

@@ -49,12 +49,12 @@ class PartyMapping:
     parties: dict[str, Party]
     labels: dict[str, str]  # label_key -> party_id
 
-    def party_id(self, label: str | None, where: str = "") -> str:
-        """The canonical id of ``label``; an empty label means a self-nominated candidate.
+    def party_id(self, label: object, where: str = "") -> str:
+        """The canonical id of ``label``; an empty label (or a null) means a self-nominated candidate.
 
         Raises :class:`UnknownPartyError` naming ``where`` (file, row) for an unknown label.
         """
-        if label is None or not label.strip():
+        if not isinstance(label, str) or not label.strip():
             return INDEPENDENT
         found = self.labels.get(label_key(label))
         if found is None:
