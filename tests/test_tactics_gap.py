@@ -14,7 +14,9 @@ from smartvote.tactics.districts import DistrictVotes
 from smartvote.tactics.gap import LOST, NO_RULING, TIE, WON, coordination_gap, district_gap
 
 
-def district(number: int, votes: tuple[int, ...], ruling: int | None, endorsed: int | None = None) -> DistrictVotes:
+def district(
+    number: int, votes: tuple[int, ...], ruling: int | None, endorsed: int | None = None
+) -> DistrictVotes:
     names = tuple(f"C{number}.{i}" for i in range(len(votes)))
     parties = ("united-russia", "kprf", "yabloko", "ldpr", "independent")[: len(votes)]
     return DistrictVotes("crafted", f"x-smd-{number}", number, names, parties, votes, 1000, ruling, endorsed)
@@ -43,7 +45,13 @@ def test_a_tie_does_not_flip_and_flippable_counts_only_won_districts() -> None:
     assert result.flippable_at == {10: 0, 20: 0, 30: 0, 40: 0, 50: 0, 60: 0, 70: 0, 80: 0, 90: 1, 100: 1}
     statuses = [d.status for d in result.districts]
     assert statuses == [WON, LOST, WON, NO_RULING, TIE]
-    assert [d.q_star_text() for d in result.districts] == ["0.800", "0.000", "> 1", "no ruling candidate", "0.000"]
+    assert [d.q_star_text() for d in result.districts] == [
+        "0.800",
+        "0.000",
+        "> 1",
+        "no ruling candidate",
+        "0.000",
+    ]
     assert result.with_q_star == 4
     assert "No ruling candidate (no q*) in: x-smd-4." in result.caveats
     no_ruling = result.districts[3]

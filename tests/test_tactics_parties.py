@@ -46,7 +46,9 @@ def labels(data_dir: Path) -> dict[str, list[str]]:
 def test_every_label_of_the_shared_files_maps(labels: dict[str, list[str]]) -> None:
     mapping = party_mapping()
     assert len(labels["2011"]) == 7 and len(labels["2016"]) == 14 and len(labels["2021"]) == 14
-    missing = {(source, label) for source, names in labels.items() for label in names if not mapping.knows(label)}
+    missing = {
+        (source, label) for source, names in labels.items() for label in names if not mapping.knows(label)
+    }
     assert missing == set()
 
 
@@ -63,7 +65,7 @@ def test_identities_across_elections(labels: dict[str, list[str]]) -> None:
 
 
 def test_label_key_ignores_case_yo_quotes_and_dashes() -> None:
-    assert label_key('«Зелёные»') == label_key("ЗЕЛЕНЫЕ")
+    assert label_key("«Зелёные»") == label_key("ЗЕЛЕНЫЕ")
     assert label_key("ЛДПР – Либерально") == label_key("ЛДПР -  либерально")
     assert label_key("Яблоко") != label_key("Яблоко 2")
 

@@ -99,7 +99,11 @@ def test_the_effect_needs_single_member_results(real_store: Store) -> None:
     [
         ("russia-duma-2021", "226,Nowhere,Someone,КПРФ", "column 'district': unknown district 226"),
         ("spb-2021-duma", "5,Nowhere,Someone,КПРФ", "column 'district': unknown district 5"),
-        ("spb-2021-duma", "216,N,Someone Else,Яблоко", "column 'candidate': unknown candidate 'Someone Else'"),
+        (
+            "spb-2021-duma",
+            "216,N,Someone Else,Яблоко",
+            "column 'candidate': unknown candidate 'Someone Else'",
+        ),
         ("spb-2021-duma", "216,N,Вишневский Борис Лазаревич,КПРФ", "column 'party': 'Вишневский Борис"),
     ],
 )

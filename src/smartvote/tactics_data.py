@@ -102,7 +102,11 @@ def election_districts(tables: ElectionTables, endorsements: pd.DataFrame | None
         districts = candidate_districts(election_id, tables.stations, tables.choices, tables.votes)
         return Districts(election_id, districts, False)
     contest = _require_list_districts(election_id, tables.contests, tables.stations)
-    endorsed = {} if endorsements is None else dict(zip(endorsements["district"], endorsements["party_id"]))
+    endorsed = (
+        {}
+        if endorsements is None
+        else dict(zip(endorsements["district"], endorsements["party_id"], strict=True))
+    )
     districts = list_proxy_districts(
         election_id, tables.stations, tables.choices, tables.votes, endorsed, contest
     )

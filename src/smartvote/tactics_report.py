@@ -53,7 +53,9 @@ def gap_chart(result: GapResult) -> str:
     axes.axhline(1.0, color="#495057", linewidth=0.8, linestyle="--")
     axes.set_ylim(0, _SHOWN_MAX + 0.05)
     axes.set_ylabel("q* (share of other non-ruling votes needed)")
-    axes.set_xlabel("districts, sorted by q* (green triangles: ruling candidate lost; bars at the top: q* > 1)")
+    axes.set_xlabel(
+        "districts, sorted by q* (green triangles: ruling candidate lost; bars at the top: q* > 1)"
+    )
     if len(rows) <= 40:
         axes.set_xticks(range(len(rows)), [str(d.district) for d in rows], rotation=90, fontsize=8)
     else:

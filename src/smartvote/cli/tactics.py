@@ -15,7 +15,7 @@ from rich.table import Table
 from smartvote.cli import console, main, reports_errors
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
-from smartvote.tactics.adjust import adjustments_of, apply_adjustments
+from smartvote.tactics.adjust import Adjustment, adjustments_of, apply_adjustments
 from smartvote.tactics.effect import EffectResult, endorsement_effect
 from smartvote.tactics.endorsements import endorsement_level
 from smartvote.tactics.formats import (
@@ -68,7 +68,7 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
     """The coordination gap of every single-member district: margin, q*, flippable at q."""
     with Store() as store:
         found = gap_districts(store, election_id)
-    districts, adjustments = found.districts, ()
+    districts, adjustments = found.districts, tuple[Adjustment, ...]()
     if adjust is not None:
         if vote_date is None:
             raise click.UsageError("--adjust needs --vote-date (sources must predate the vote)")
@@ -167,7 +167,7 @@ def print_gap(result: GapResult) -> None:
     table = Table("district", "status", "ruling", "runner-up", "votes", "others", "q*", "endorsed", "top")
     for d in result.sorted_by_q_star():
         table.add_row(
-            d.contest if not result.proxy else str(d.district),
+            str(d.district),
             d.status,
             _votes(d.ruling_votes),
             short(label(d.runner_up, d.runner_up_party)),

@@ -38,8 +38,15 @@ class Adjustment:
 def adjustments_of(frame: pd.DataFrame) -> tuple[Adjustment, ...]:
     """The rows of a table from :func:`~smartvote.tactics.formats.read_adjustments`."""
     return tuple(
-        Adjustment(int(r.district), r.candidate, float(r.effect_pp), r.reason, r.source, r.published)
-        for r in frame.itertuples()
+        Adjustment(
+            int(r["district"]),
+            str(r["candidate"]),
+            float(r["effect_pp"]),
+            str(r["reason"]),
+            str(r["source"]),
+            r["published"],
+        )
+        for r in frame.to_dict("records")
     )
 
 
@@ -70,7 +77,9 @@ def apply_adjustments(
         d = out[by_number[a.district]]
         at = _choice(d, a.candidate)
         if at is None:
-            raise InputError(file, f"unknown candidate {a.candidate!r} in district {a.district}", row, "candidate")
+            raise InputError(
+                file, f"unknown candidate {a.candidate!r} in district {a.district}", row, "candidate"
+            )
         votes = list(d.votes)
         votes[at] = max(0, round(votes[at] + a.effect_pp / 100.0 * d.ballots))
         out[by_number[a.district]] = replace(d, votes=tuple(votes))

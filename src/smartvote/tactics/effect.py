@@ -137,7 +137,9 @@ def split_ticket_units(
     rows, excluded = [], 0
     for contest in sorted({c for c in choices["contest"] if "-smd-" in c}):
         lists = choices[choices["contest"] == list_contest(contest)]
-        list_party = {mapping.party_id(p, election): i for p, i in zip(lists["party"], lists["choice_id"])}
+        list_party = {
+            mapping.party_id(p, election): i for p, i in zip(lists["party"], lists["choice_id"], strict=True)
+        }
         both = set(ok.loc[ok["contest"] == contest, "station_id"]) & set(
             ok.loc[ok["contest"] == list_contest(contest), "station_id"]
         )
@@ -156,7 +158,9 @@ def split_ticket_units(
     return pd.DataFrame(rows, columns=list(UNIT_COLUMNS)), excluded
 
 
-def _totals(stations: pd.DataFrame, votes: pd.DataFrame, contest: str, ids: set[str]) -> tuple[pd.Series, int]:
+def _totals(
+    stations: pd.DataFrame, votes: pd.DataFrame, contest: str, ids: set[str]
+) -> tuple[pd.Series, int]:
     """Votes per choice and ballots (valid + invalid) of ``contest`` at the stations ``ids``."""
     mine = stations[(stations["contest"] == contest) & stations["station_id"].isin(ids)]
     v = votes[(votes["contest"] == contest) & votes["station_id"].isin(ids)]

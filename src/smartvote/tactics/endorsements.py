@@ -15,6 +15,9 @@ the file and row; nothing is attached unless every row is valid.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import pandas as pd
 
 from smartvote.errors import InputError
@@ -42,21 +45,26 @@ def resolve_endorsements(
         known = set(station_districts.dropna().astype(int))
         for row, district in enumerate(endorsements["district"], start=1):
             if district not in known:
-                raise InputError(file, f"unknown district {district} (no station votes in it)", row, "district")
+                raise InputError(
+                    file, f"unknown district {district} (no station votes in it)", row, "district"
+                )
         return endorsements.assign(contest="", choice_id=pd.array([pd.NA] * len(endorsements), "Int64"))
     smd = contests[contests["kind"] == "smd"].set_index("district")["contest"]
-    contest_col, choice_col = [], []
+    contest_col: list[str] = []
+    choice_col: list[int] = []
     for row, e in enumerate(endorsements.to_dict("records"), start=1):
         if e["district"] not in smd.index:
-            known = sorted(smd.index)
-            raise InputError(file, f"unknown district {e['district']} (districts: {known})", row, "district")
+            numbers = sorted(smd.index)
+            raise InputError(
+                file, f"unknown district {e['district']} (districts: {numbers})", row, "district"
+            )
         contest = str(smd[e["district"]])
         contest_col.append(contest)
         choice_col.append(_choice_of(e, choices[choices["contest"] == contest], contest, file, row))
     return endorsements.assign(contest=contest_col, choice_id=pd.array(choice_col, "Int64"))
 
 
-def _choice_of(e: dict[str, object], candidates: pd.DataFrame, contest: str, file: str, row: int) -> int:
+def _choice_of(e: dict[Hashable, Any], candidates: pd.DataFrame, contest: str, file: str, row: int) -> int:
     """The choice id of endorsement ``e`` among a contest's ``candidates``."""
     hit = candidates[candidates["name"].map(label_key) == label_key(str(e["candidate"]))]
     if hit.empty:

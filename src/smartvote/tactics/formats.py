@@ -72,7 +72,7 @@ def _dates(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
     """``YYYY-MM-DD`` or ``YYYY-MM`` (read as the month's first day) -> :class:`datetime.date`."""
     text = _text(raw, column, file)
     bad = ~text.str.match(_DATE)
-    parsed = []
+    parsed: list[date | None] = []
     for row, value in enumerate(text, start=1):
         try:
             parsed.append(date.fromisoformat(value if len(value) == 10 else value + "-01"))
@@ -167,7 +167,9 @@ def read_polls(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     totals = out.groupby(["pollster", "published", "population"])["share_percent"].sum()
     if (totals > 100.05).any():
         poll = totals.index[totals > 100.05][0]
-        raise InputError(file, f"shares of poll {poll[0]} {poll[1]} add up to more than 100", column="share_percent")
+        raise InputError(
+            file, f"shares of poll {poll[0]} {poll[1]} add up to more than 100", column="share_percent"
+        )
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import pandas as pd
 
@@ -59,21 +60,24 @@ def summarize_polls(polls: pd.DataFrame, effective_n: int) -> list[PollSummary]:
     ):
         reported = poll["sample_size"].dropna()
         n = int(reported.iloc[0]) if len(reported) else effective_n
+        ordered = poll.sort_values("share_percent", ascending=False)
         shares = tuple(
             PollShare(
-                row.party,
-                row.party_id,
-                float(row.share_percent),
-                margin_pp(row.share_percent, n),
-                margin_pp(row.share_percent, max(1, n // 2)),
-                margin_pp(row.share_percent, 2 * n),
+                str(party),
+                str(party_id),
+                float(share),
+                margin_pp(float(share), n),
+                margin_pp(float(share), max(1, n // 2)),
+                margin_pp(float(share), 2 * n),
             )
-            for row in poll.sort_values("share_percent", ascending=False).itertuples()
+            for party, party_id, share in zip(
+                ordered["party"], ordered["party_id"], ordered["share_percent"], strict=True
+            )
         )
         out.append(
             PollSummary(
                 str(pollster),
-                published,
+                cast(date, published),
                 str(population),
                 str(poll["source"].iloc[0]),
                 n,
