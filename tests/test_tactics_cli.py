@@ -15,7 +15,7 @@ from smartvote.cli import main
 from smartvote.loader import read_path
 from smartvote.store import Store
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "tactics-examples"
 CHROMIUM = "/usr/bin/chromium"
 
 

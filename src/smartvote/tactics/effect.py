@@ -5,9 +5,8 @@ Split-ticket of a unit = its single-member vote share minus the same party's lis
 same stations (stations with a protocol in both contests; shares of valid + invalid ballots),
 in percentage points. The **naive contrast** is the mean split-ticket of endorsed units minus
 that of the others, with a 95% percentile interval from a bootstrap over districts (the
-districts are resampled with replacement, their units kept together: Efron & Tibshirani,
-*An Introduction to the Bootstrap*, 1993, ch. 13 and the cluster resampling of Davison &
-Hinkley, *Bootstrap Methods and their Application*, 1997, §3.8).
+districts are resampled with replacement as clusters, their candidates kept together, because
+candidates of one district share its voters and its campaign).
 
 The naive contrast is confounded: the campaign endorsed candidates who were strong already.
 The **within-person contrast** compares one person with themselves: a candidate (same full

@@ -129,9 +129,20 @@ def _pp(votes: int, ballots: int) -> float | None:
 
 PROXY_CAVEAT = (
     "Party-list proxy: the list votes of each district's stations stand in for candidates "
-    "(if the list voters of the opposition parties had coordinated); district totals include "
-    "the remote electronic pseudo-stations as officially reported."
+    "(if the list voters of the opposition parties had coordinated)."
 )
+
+
+def remote_caveat(districts: list[DistrictVotes]) -> list[str]:
+    """Say that (and how many) remote electronic pseudo-stations are in the district totals."""
+    remote = sum(d.remote_stations for d in districts)
+    if not remote:
+        return []
+    within = sum(d.remote_stations > 0 for d in districts)
+    return [
+        f"District totals include {remote} remote electronic pseudo-station(s) in {within} "
+        "district(s), as officially reported."
+    ]
 
 
 def district_gap(d: DistrictVotes) -> DistrictGap:
@@ -198,7 +209,7 @@ def coordination_gap(
     """
     gaps = tuple(district_gap(d) for d in districts)
     flips = {q: sum(g.flips_at(q / 100) for g in gaps) for q in Q_LEVELS}
-    caveats = [PROXY_CAVEAT] if proxy else []
+    caveats = ([PROXY_CAVEAT] if proxy else []) + remote_caveat(districts)
     missing = [g.contest if not proxy else str(g.district) for g in gaps if g.status == NO_RULING]
     if missing:
         caveats.append(f"No ruling candidate (no q*) in: {', '.join(missing)}.")
