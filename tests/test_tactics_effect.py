@@ -29,7 +29,7 @@ def crafted() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             ("x-smd-2", "s3", 2, None, None, True),
         ],
         columns=["contest", "station_id", "district", "valid", "invalid", "no_protocol"],
-    )
+    ).assign(remote_electronic=False)
     choices = pd.DataFrame(
         [
             ("x-list", 1, UR, UR, 1, True, False),
