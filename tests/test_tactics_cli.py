@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -170,3 +171,20 @@ def test_pages_open_in_headless_chromium(pages: list[Path]) -> None:
         assert page.locator("#persons tr").count() == 5
         browser.close()
     assert all(url.startswith(("file:", "data:")) for url in requests)
+
+
+def test_the_store_keeps_endorsements_until_the_election_is_deleted(spb_home: Path) -> None:
+    with Store(spb_home / "smartvote.duckdb") as store:
+        tables = store.load("spb-2021-city")
+        store.add_election(replace(tables, election=replace(tables.election, election_id="copy")))
+        assert store.endorsements("copy").empty
+        rows = pd.DataFrame({"district": [3], "district_name": [""], "candidate": ["A"], "party": ["КПРФ"]})
+        store.set_endorsements("copy", rows)
+        store.set_endorsements("copy", rows.assign(district=4))  # replaces the earlier list
+        assert store.endorsements("copy")["district"].tolist() == [4]
+        store.add_election(replace(tables, election=replace(tables.election, election_id="copy")))
+        assert len(store.endorsements("copy")) == 1  # survives a re-import
+        store.delete_election("copy")
+        store.add_election(replace(tables, election=replace(tables.election, election_id="copy")))
+        assert store.endorsements("copy").empty
+        store.delete_election("copy")
