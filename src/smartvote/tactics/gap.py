@@ -24,6 +24,7 @@ import numpy as np
 
 from smartvote.tactics.adjust import Adjustment
 from smartvote.tactics.districts import DistrictVotes
+from smartvote.tactics.parties import party_mapping
 
 WON, LOST, TIE, NO_RULING = "won", "lost", "tie", "no ruling candidate"
 #: Coordination levels of the "flippable at q" table, in percent.
@@ -95,6 +96,12 @@ class GapResult:
     @property
     def with_endorsement(self) -> int:
         return sum(d.endorsed_party is not None for d in self.districts)
+
+    def label(self, name: str | None, party_id: str | None) -> str:
+        """How a choice is shown: a candidate's name, or in the proxy its party's short name."""
+        if self.proxy and party_id is not None:
+            return party_mapping().parties[party_id].short
+        return name or "—"
 
     def sorted_by_q_star(self) -> list[DistrictGap]:
         """Districts from the easiest to flip (no-ruling districts last)."""
