@@ -65,6 +65,8 @@ def test_no_other_votes_means_not_flippable() -> None:
     gap = district_gap(district(1, (100, 60), ruling=0))
     assert math.isinf(gap.q_star or 0) and not gap.flippable
     assert gap.to_json()["q_star"] is None and gap.to_json()["q_star_text"] == "> 1"
+    uncontested = district_gap(district(2, (100,), ruling=0))
+    assert (uncontested.status, uncontested.runner_up_votes, uncontested.q_star_text()) == (WON, 0, "> 1")
 
 
 def test_an_endorsement_without_a_choice_is_never_the_strongest() -> None:

@@ -17,7 +17,7 @@ it assumes the coordinated voters would have turned out and voted anyway.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -154,12 +154,13 @@ def remote_caveat(districts: list[DistrictVotes]) -> list[str]:
 
 def district_gap(d: DistrictVotes) -> DistrictGap:
     """The gap of one district (see the module docstring)."""
+    if d.ruling is not None and len(d.votes) == 1:  # uncontested: the runner-up is nobody
+        d = replace(d, names=(*d.names, "—"), parties=(*d.parties, ""), votes=(*d.votes, 0))
     votes = np.asarray(d.votes, dtype=np.int64)
     non_ruling = np.ones(len(votes), bool)
     if d.ruling is not None:
         non_ruling[d.ruling] = False
-    order = [i for i in np.argsort(-votes, kind="stable") if non_ruling[i]]
-    top = int(order[0])
+    top = int(next(i for i in np.argsort(-votes, kind="stable") if non_ruling[i]))
     others = int(votes[non_ruling].sum() - votes[top])
     ruling_votes = None if d.ruling is None else int(votes[d.ruling])
     status, q_star = _status(ruling_votes, int(votes[top]), others)
