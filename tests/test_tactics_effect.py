@@ -7,6 +7,7 @@ import pytest
 
 from smartvote.tactics.districts import candidate_districts
 from smartvote.tactics.effect import endorsement_effect, split_ticket_units, within_person
+from smartvote.tactics.parties import UnknownPartyError
 
 UR, KPRF, YABLOKO = "Единая Россия", "КПРФ", "Яблоко"
 
@@ -125,3 +126,10 @@ def test_needs_both_endorsed_and_not_endorsed_candidates() -> None:
     units, excluded = split_ticket_units("crafted", stations, choices.assign(endorsed=False), votes)
     with pytest.raises(ValueError, match="both endorsed and not endorsed"):
         endorsement_effect(units, excluded, [], rng=1)
+
+
+def test_a_party_missing_from_the_mapping_is_refused_by_name() -> None:
+    stations, choices, votes = crafted()
+    choices.loc[choices["name"] == "G", "party"] = "Партия X"
+    with pytest.raises(UnknownPartyError, match="crafted x-smd-2: party 'Партия X' is missing"):
+        candidate_districts("crafted", stations, choices, votes)
