@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from smartvote.tactics.districts import candidate_districts
-from smartvote.tactics.effect import endorsement_effect, split_ticket_units, within_person
+from smartvote.tactics.effect import NoContrastError, endorsement_effect, split_ticket_units, within_person
 from smartvote.tactics.parties import UnknownPartyError
 
 UR, KPRF, YABLOKO = "Единая Россия", "КПРФ", "Яблоко"
@@ -124,7 +124,7 @@ def test_within_person_contrast_by_hand() -> None:
 def test_needs_both_endorsed_and_not_endorsed_candidates() -> None:
     stations, choices, votes = crafted()
     units, excluded = split_ticket_units("crafted", stations, choices.assign(endorsed=False), votes)
-    with pytest.raises(ValueError, match="both endorsed and not endorsed"):
+    with pytest.raises(NoContrastError, match="crafted: the endorsement effect needs both endorsed and not"):
         endorsement_effect(units, excluded, [], rng=1)
 
 

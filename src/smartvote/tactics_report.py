@@ -79,10 +79,15 @@ def effect_chart(result: EffectResult) -> str:
     return png_data_uri(figure)
 
 
-def gap_page(result: GapResult) -> str:
-    """The self-contained HTML page of a coordination gap."""
+def gap_page(result: GapResult, effect: EffectResult | None = None) -> str:
+    """The self-contained HTML page of an election's coordination gap, with its endorsement
+    effect (split-ticket distribution) when the election has candidate results."""
     return _ENV.get_template("gap.html.j2").render(
-        result=result, chart=gap_chart(result), rows=result.sorted_by_q_star()
+        result=result,
+        chart=gap_chart(result),
+        rows=result.sorted_by_q_star(),
+        effect=effect,
+        effect_chart=None if effect is None else effect_chart(effect),
     )
 
 

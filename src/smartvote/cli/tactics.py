@@ -16,7 +16,7 @@ from smartvote.cli import console, main, reports_errors
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
 from smartvote.tactics.adjust import Adjustment, adjustments_of, apply_adjustments
-from smartvote.tactics.effect import EffectResult, endorsement_effect
+from smartvote.tactics.effect import EffectResult, NoContrastError, endorsement_effect
 from smartvote.tactics.endorsements import endorsement_level
 from smartvote.tactics.formats import (
     DEFAULT_EFFECTIVE_N,
@@ -75,7 +75,8 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
         adjustments = adjustments_of(frame)
         districts = apply_adjustments(districts, adjustments, str(adjust))
     result = coordination_gap(election_id, districts, found.proxy, adjustments)
-    _write_html(html, "gap_page", result)
+    if html is not None:
+        _write_html(html, "gap_page", result, _own_effect(election_id, found.proxy))
     if as_json:
         _echo_json(result.to_json())
     else:
@@ -96,7 +97,8 @@ def effect(election_ids: tuple[str, ...], boot: int, seed: int, as_json: bool, h
     with Store() as store:
         units, excluded, districts = effect_inputs(store, list(election_ids))
     result = endorsement_effect(units, excluded, districts, boot, seed)
-    _write_html(html, "effect_page", result)
+    if html is not None:
+        _write_html(html, "effect_page", result)
     if as_json:
         _echo_json(result.to_json())
     else:
@@ -142,13 +144,24 @@ def validate(kind: str, file: Path) -> None:
     click.echo(f"{file}: {len(frame)} valid {kind} rows")
 
 
-def _write_html(path: Path | None, page: str, result: Any) -> None:
-    """Write ``result`` as HTML with the report's ``page`` function (matplotlib loads only here)."""
-    if path is not None:
-        from smartvote import tactics_report
+def _own_effect(election_id: str, proxy: bool) -> EffectResult | None:
+    """The endorsement effect of one election, for its page (None for a party-list proxy)."""
+    if proxy:
+        return None
+    with Store() as store:
+        units, excluded, districts = effect_inputs(store, [election_id])
+    try:
+        return endorsement_effect(units, excluded, districts, rng=2021)
+    except NoContrastError:
+        return None
 
-        path.write_text(getattr(tactics_report, page)(result), encoding="utf-8")
-        click.echo(f"wrote {path}", err=True)
+
+def _write_html(path: Path, page: str, *results: Any) -> None:
+    """Write HTML with the report's ``page`` function (matplotlib loads only here)."""
+    from smartvote import tactics_report
+
+    path.write_text(getattr(tactics_report, page)(*results), encoding="utf-8")
+    click.echo(f"wrote {path}", err=True)
 
 
 def _votes(n: int | None) -> str:

@@ -25,8 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartvote.errors import SmartvoteError
 from smartvote.tactics.districts import DistrictVotes, counted
 from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
+
+
+class NoContrastError(SmartvoteError):
+    """Candidates that are all endorsed, or none: there is nothing to contrast."""
+
 
 UNIT_COLUMNS = ("election", "contest", "name", "party_id", "endorsed", "smd_share", "list_share", "split_pp")
 CONFOUNDING = (
@@ -239,7 +245,11 @@ def endorsement_effect(
     """The naive and within-person contrasts and the counterfactual (see the module docstring)."""
     endorsed = units["endorsed"].to_numpy(bool)
     if not endorsed.any() or endorsed.all():
-        raise ValueError("the endorsement effect needs both endorsed and not endorsed candidates")
+        elections = ", ".join(dict.fromkeys(units["election"])) or "no election"
+        raise NoContrastError(
+            f"{elections}: the endorsement effect needs both endorsed and not endorsed candidates "
+            "(attach endorsements with `smartvote endorse ID FILE`)"
+        )
     split = units["split_pp"].to_numpy(float)
     naive = float(split[endorsed].mean() - split[~endorsed].mean())
     cfs = (counterfactual(d, naive) for d in districts)
