@@ -107,11 +107,14 @@ def test_effect_json_and_the_list_only_refusal(run: object) -> None:
     assert "no single-member districts" in one_line_error(run("gap", "spb-list-only"))
 
 
-def test_adjustments_need_the_vote_date_and_are_listed(run: object, tmp_path: Path) -> None:
+def test_adjustments_need_the_vote_date_and_are_listed(run: object, spb_home: Path, tmp_path: Path) -> None:
+    with Store(spb_home / "smartvote.duckdb") as store:
+        choices = store.table("choices", "spb-2021-duma", "federal-smd-216")
+    candidate = choices["name"].iloc[0]
     file = tmp_path / "a.csv"
     file.write_text(
         "district,candidate,effect_pp,reason,source,published\n"
-        "216,Вишневский Борис Лазаревич,-1.5,example reason,example source,2021-09-01\n",
+        f"216,{candidate},-1.5,example reason,example source,2021-09-01\n",
         encoding="utf-8",
     )
     assert run("gap", "spb-2021-duma", "--adjust", file).exit_code == 2

@@ -105,12 +105,15 @@ def test_the_effect_needs_single_member_results(real_store: Store) -> None:
             "216,N,Someone Else,Яблоко",
             "column 'candidate': unknown candidate 'Someone Else'",
         ),
-        ("spb-2021-duma", "216,N,Вишневский Борис Лазаревич,КПРФ", "column 'party': 'Вишневский Борис"),
+        ("spb-2021-duma", "216,N,{endorsed},КПРФ", "column 'party': '{endorsed}' runs for"),
     ],
 )
 def test_bad_endorsements_are_refused_and_nothing_is_attached(
     real_store: Store, tmp_path: Path, election: str, row: str, message: str
 ) -> None:
+    choices = real_store.table("choices", "spb-2021-duma", "federal-smd-216")
+    endorsed = choices.loc[choices["endorsed"], "name"].item()  # a Yabloko candidate, not KPRF
+    row, message = row.format(endorsed=endorsed), message.format(endorsed=endorsed)
     file = tmp_path / "e.csv"
     file.write_text("district,district_name,candidate,party\n" + row + "\n", encoding="utf-8")
     before = real_store.endorsements(election)
