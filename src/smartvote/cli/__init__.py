@@ -44,5 +44,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `main` when imported.
-from smartvote.cli import data  # noqa: E402, F401, I001
-from smartvote.cli import report  # noqa: E402, F401
+from smartvote.cli import data, report, tactics  # noqa: E402, F401
