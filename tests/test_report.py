@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,21 +139,22 @@ def test_cli_errors_are_one_line(spb_home: Path, tmp_path: Path) -> None:
     assert len(message.splitlines()) == 1
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def test_reports_open_in_chromium_with_the_headline_visible(reports: dict[str, ReportFiles]) -> None:
+    """All six pages in one browser, started and stopped here: Playwright's sync API must not
+    outlive the test, or other browser tests of the session cannot start theirs."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        errors = _open_pages(browser, reports)
+        browser.close()
+    assert errors == []
 
 
-def test_reports_open_in_chromium_with_the_headline_visible(
-    reports: dict[str, ReportFiles], browser: Any
-) -> None:
+def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> list[str]:
+    """Check every report's page; return the console errors seen."""
     page = browser.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -179,7 +179,7 @@ def test_reports_open_in_chromium_with_the_headline_visible(
         loaded = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
         assert loaded, election_id
     page.close()
-    assert errors == []
+    return errors
 
 
 @pytest.mark.parametrize(
