@@ -198,3 +198,15 @@ def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> list[str]:
 )
 def test_choice_labels_are_short(name: str, label: str) -> None:
     assert choice_label(name) == label
+
+
+def test_every_json_field_is_documented(reports: dict[str, ReportFiles]) -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"[a-z_0-9]+", docs))
+    document = reports["russia-duma-2021"].document
+    keys = set(document)
+    for section in ("election", "official", "shpilkin", "integer"):
+        keys |= set(document[section])  # type: ignore[arg-type]
+    region = document["regions"][0]  # type: ignore[index]
+    keys |= set(region) | set(region["integer"]) | set(region["shpilkin"])
+    assert keys - documented == set()
