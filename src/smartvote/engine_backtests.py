@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 import numpy as np
 import pandas as pd
 
@@ -56,12 +57,16 @@ class PartyBacktestRun:
 
 
 def russia_2016_2021(
-    store: Store, polls: pd.DataFrame, n_draws: int = BACKTEST_DRAWS, seed: int = DEFAULT_SEED
+    store: Store,
+    polls: pd.DataFrame,
+    n_draws: int = BACKTEST_DRAWS,
+    seed: int = DEFAULT_SEED,
+    cache: Path | None = None,
 ) -> PartyBacktestRun:
     """Backtest a, with the national-swing scale's sensitivity."""
     for election_id in ("russia-duma-2016", "russia-duma-2021"):
         require_election(store, election_id)
-    training = training_scales(store)
+    training = training_scales(store, cache=cache)
     found = forecast(store, "russia-duma-2021", polls)
     parties = found.field.parties[:-1]  # the list parties (the last id is for the self-nominated)
     ruling = parties.index("united-russia")
@@ -134,6 +139,7 @@ def spb_2021(
     adjustments: tuple[Adjustment, ...] = (),
     n_draws: int = BACKTEST_DRAWS,
     seed: int = DEFAULT_SEED,
+    cache: Path | None = None,
 ) -> CandidateBacktestRun:
     """Backtest b: the inputs added one at a time, each scored against the outcome."""
     inputs: list[tuple[str, pd.DataFrame | None, tuple[Adjustment, ...]]] = [("2016 lists", None, ())]
@@ -151,7 +157,7 @@ def spb_2021(
         picks: dict[str, tuple[str, float | None]] = {}
         for election_id in SPB:
             mine = tuple(a for a in adjust if _belongs(a, election_id))
-            run = run_engine(store, election_id, poll, mine, n_draws=n_draws, seed=seed)
+            run = run_engine(store, election_id, poll, mine, n_draws=n_draws, seed=seed, cache=cache)
             notes += [n for n in run.forecast.notes if n not in notes]
             picks |= {p.district: (p.name, p.probability) for p in run.recommendation.districts}
         variants.append(Variant(name, tuple(compare_picks(picks, outcome))))
@@ -173,7 +179,9 @@ class AgreementRun:
     notes: tuple[str, ...]
 
 
-def sv_2021(store: Store, polls: pd.DataFrame | None, seed: int = DEFAULT_SEED) -> AgreementRun:
+def sv_2021(
+    store: Store, polls: pd.DataFrame | None, seed: int = DEFAULT_SEED, cache: Path | None = None
+) -> AgreementRun:
     """Backtest c: the party of the pick vs the endorsed party in the 225 districts of 2021."""
     require_election(store, "russia-duma-2021")
     tables = store.load("russia-duma-2021")
@@ -183,7 +191,7 @@ def sv_2021(store: Store, polls: pd.DataFrame | None, seed: int = DEFAULT_SEED) 
             "no endorsements are attached to russia-duma-2021: run "
             "`smartvote endorse russia-duma-2021 ../shared/data/sv-2021/endorsements.csv`"
         )
-    run = run_engine(store, "russia-duma-2021", polls, seed=seed)
+    run = run_engine(store, "russia-duma-2021", polls, seed=seed, cache=cache)
     model = {int(p.district): p.party for p in run.recommendation.districts}
     endorsed = dict(zip(endorsements["district"].astype(int), endorsements["party_id"], strict=True))
     stations = tables.stations[tables.stations["district"].notna()]

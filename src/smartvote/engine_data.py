@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,11 @@ BASELINE_OF = {
     "spb-2021-city": "russia-duma-2016",
     "russia-duma-2016": "russia-duma-2011",
 }
+def training_cache() -> Path:
+    """Where the CLI keeps the fitted scales (fitting reads two elections: seconds)."""
+    return home() / "engine" / "training-2011-2016.json"
+
+
 #: The training pair of the error scales (it must not include the election tested).
 TRAINING_PAIR = ("russia-duma-2011", "russia-duma-2016")
 #: Parties whose errors are fitted: national list share of at least 1.5% in both elections.
@@ -90,14 +96,13 @@ class Training:
     parties: tuple[str, ...]
 
 
-def training_scales(store: Store, national: float = NATIONAL_SCALE_PRIOR) -> Training:
-    """Regional and district scales fitted on 2011 -> 2016 (cached under SMARTVOTE_HOME).
+def training_scales(store: Store, national: float = NATIONAL_SCALE_PRIOR, cache: Path | None = None) -> Training:
+    """Regional and district scales fitted on 2011 -> 2016 (kept in ``cache`` when given).
 
     The 2011 list votes are aggregated into the 2016 districts through stations matched by
     (region, number); the national swing is the actual 2016 national result (training only).
     """
-    cache = home() / "engine" / "training-2011-2016.json"
-    if cache.is_file():
+    if cache is not None and cache.is_file():
         saved = json.loads(cache.read_text(encoding="utf-8"))
         scales = Scales(national, saved["regional"], saved["district"], tuple(map(tuple, saved["by_party"])))
         return Training(scales, TRAINING_PAIR, saved["match_rate"], saved["districts"], tuple(saved["parties"]))
@@ -119,6 +124,13 @@ def training_scales(store: Store, national: float = NATIONAL_SCALE_PRIOR) -> Tra
     observed = _normalised(actual.shares[keep][:, new_cols])
     scales = fit_scales(predicted, observed, np.array(baseline.region)[keep], parties, national)
     training = Training(scales, TRAINING_PAIR, baseline.match_rate, int(keep.sum()), parties)
+    if cache is not None:
+        _save(cache, training)
+    return training
+
+
+def _save(cache: Path, training: Training) -> None:
+    scales = training.scales
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(
         json.dumps(
@@ -128,12 +140,11 @@ def training_scales(store: Store, national: float = NATIONAL_SCALE_PRIOR) -> Tra
                 "by_party": [list(x) for x in scales.by_party],
                 "match_rate": training.match_rate,
                 "districts": training.districts,
-                "parties": list(parties),
+                "parties": list(training.parties),
             }
         ),
         encoding="utf-8",
     )
-    return training
 
 
 def _normalised(shares: np.ndarray) -> np.ndarray:
@@ -249,7 +260,7 @@ def _field(
     for i, d in enumerate(numbers):
         g = by_district[d]
         row = baseline.districts.index(d)
-        names.append(tuple(g["name"]))
+        names.append(tuple(g["name"]) if level == "candidate" else tuple(mapping.parties[p].short for p in g["party_id"]))
         labels.append(g["contest"].iloc[0] if level == "candidate" else str(d))
         for s, (pid, is_ruling) in enumerate(zip(g["party_id"], g["ruling"], strict=True)):
             party[i, s] = parties.index(pid)
@@ -308,9 +319,10 @@ def run_engine(
     n_draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
     national: float = NATIONAL_SCALE_PRIOR,
+    cache: Path | None = None,
 ) -> EngineRun:
     """Forecast, simulate, recommend and draw the coordination curve of ``election_id``."""
-    training = training_scales(store, national)
+    training = training_scales(store, national, cache)
     found = forecast(store, election_id, polls, adjustments)
     sim = simulate(found.field, training.scales, n_draws, seed)
     result = recommend(found.field, sim, q, training.scales)

@@ -23,7 +23,7 @@ from smartvote.engine_backtests import (
     spb_2021,
     sv_2021,
 )
-from smartvote.engine_data import DEFAULT_DRAWS, DEFAULT_SEED, EngineRun, run_engine
+from smartvote.engine_data import DEFAULT_DRAWS, DEFAULT_SEED, EngineRun, run_engine, training_cache
 from smartvote.engine_report import recommendation_page
 from smartvote.errors import SmartvoteError
 from smartvote.importers.tabular import read_table_file
@@ -72,7 +72,8 @@ def _adjustments(path: Path | None, election_id: str) -> tuple[Adjustment, ...]:
 
 def _run(election_id: str, polls: Path | None, adjust: Path | None, q: float, n_draws: int, seed: int) -> EngineRun:
     with Store() as store:
-        return run_engine(store, election_id, _polls(polls), _adjustments(adjust, election_id), q, n_draws, seed)
+        adjustments = _adjustments(adjust, election_id)
+        return run_engine(store, election_id, _polls(polls), adjustments, q, n_draws, seed, cache=training_cache())
 
 
 def _echo_json(payload: Any) -> None:
@@ -173,11 +174,11 @@ def backtest(name: str, polls: Path | None, adjust: Path | None, n_draws: int, s
     poll_table = _polls(_default_polls(polls, name))
     with Store() as store:
         if name == "russia-2016-2021":
-            payload = party_json(russia_2016_2021(store, poll_table, n_draws, seed))
+            payload = party_json(russia_2016_2021(store, poll_table, n_draws, seed, training_cache()))
         elif name == "spb-2021":
-            payload = candidate_json(spb_2021(store, poll_table, _adjustments(adjust, name), n_draws, seed))
+            payload = candidate_json(spb_2021(store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache()))
         else:
-            payload = agreement_json(sv_2021(store, poll_table, seed))
+            payload = agreement_json(sv_2021(store, poll_table, seed, training_cache()))
     if as_json:
         _echo_json(payload)
     else:

@@ -3,7 +3,7 @@
 A district of the election being forecast is a set of polling stations; each is looked up in
 the prior election by (region, number) — station numbers repeat across regions, and region
 names change spelling between elections ("Город Москва" in 2011, "город Москва" later;
-"Кемеровская область - Кузбасс" in 2021) so they are compared through
+"Кемеровская область - Кузбасс" in 2021, "Санкт-Петербург" in the city's own data) so they are compared through
 :func:`harmonise_region`. The share of the new stations found in the prior election is the
 **match rate**, reported with every forecast. Where the prior election carries the same
 districts (the State Duma districts of 2016 and 2021 are identical), its own district column
@@ -25,8 +25,11 @@ REGION_ALIASES = {"кемеровская область - кузбасс": "к�
 
 
 def harmonise_region(name: str) -> str:
-    """A region's comparison key: case-folded, ``ё`` -> ``е``, one dash style, known renames."""
+    """A region's comparison key: case-folded, ``ё`` -> ``е``, one dash style, no leading
+    "город" (the federal cities are "Город Москва", "город Москва" or "Санкт-Петербург"
+    depending on the source), known renames."""
     key = " ".join(str(name).casefold().replace("ё", "е").replace("–", "-").replace("—", "-").split())
+    key = key.removeprefix("город ")
     return REGION_ALIASES.get(key, key)
 
 
