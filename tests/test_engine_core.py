@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,8 +70,17 @@ def _list_election(rows: list[tuple[str, int, int | None, int, int]]) -> tuple[p
 
 
 def test_district_baseline_matches_stations_by_region_and_number() -> None:
-    old = _list_election([("Город Москва", 1, None, 30, 10), ("Город Москва", 2, None, 10, 30), ("Тверская", 1, None, 5, 5)])
-    new, _, _ = _list_election([("город Москва", 1, 7, 0, 0), ("город Москва", 2, 8, 0, 0), ("город Москва", 3, 8, 0, 0), ("Тверская", 9, 9, 0, 0)])
+    old = _list_election(
+        [("Город Москва", 1, None, 30, 10), ("Город Москва", 2, None, 10, 30), ("Тверская", 1, None, 5, 5)]
+    )
+    new, _, _ = _list_election(
+        [
+            ("город Москва", 1, 7, 0, 0),
+            ("город Москва", 2, 8, 0, 0),
+            ("город Москва", 3, 8, 0, 0),
+            ("Тверская", 9, 9, 0, 0),
+        ]
+    )
     b = district_baseline(*old, new, use_own_districts=False)
     assert b.districts == (7, 8, 9)
     assert (b.matched, b.stations) == (2, 4)
@@ -90,7 +101,9 @@ def test_national_target_renormalises_the_poll_to_the_listed_parties() -> None:
     assert target["unknown"] == pytest.approx(0.01)
     assert target["ur"] == pytest.approx(0.89 * 0.6)
     assert target["new"] == pytest.approx(0.89 * 0.1)
-    shares = expected_shares(np.array([[0.6, 0.1, 0.1, 0.0, 0.0]]), prior, target, ("ur", "kprf", "yabloko", "new", "unknown"))
+    shares = expected_shares(
+        np.array([[0.6, 0.1, 0.1, 0.0, 0.0]]), prior, target, ("ur", "kprf", "yabloko", "new", "unknown")
+    )
     np.testing.assert_allclose(shares[0], [0.6 * 0.534 / 0.5, 0.1 * 0.89 * 0.3 / 0.2, 0.1, 0.089, 0.01])
 
 
@@ -130,7 +143,9 @@ def _field(names: list[tuple[str, ...]], ruling: list[int]) -> Field:
     )
 
 
-def _simulation(first: list[list[list[int]]], ruling_won: list[list[bool]], mean: list[list[float]]) -> Simulation:
+def _simulation(
+    first: list[list[list[int]]], ruling_won: list[list[bool]], mean: list[list[float]]
+) -> Simulation:
     return Simulation(np.array(first, dtype=np.uint8), np.array(ruling_won), np.array(mean))
 
 
@@ -191,7 +206,7 @@ def test_fit_scales_recovers_known_scales() -> None:
 
 def test_draws_share_national_and_regional_errors() -> None:
     field = _field([("R", "A")] * 4, [0] * 4)
-    field = Field(*[getattr(field, f) for f in ("districts", "names", "parties")], ("r1", "r2"), field.party, field.mean, field.ruling, np.array([0, 0, 1, 1]))  # fmt: skip
+    field = replace(field, regions=("r1", "r2"), region=np.array([0, 0, 1, 1]))
     only_regional = np.concatenate(list(draws(field, Scales(0.0, 0.5, 0.0), 50, np.random.default_rng(1))))
     np.testing.assert_allclose(only_regional[:, 0], only_regional[:, 1])
     assert not np.allclose(only_regional[:, 0], only_regional[:, 2])
@@ -230,7 +245,9 @@ def test_party_backtest_definitions_on_a_crafted_election() -> None:
     assert r.shares.coverage90["ur"] == 1.0
 
 
-def _district(contest: str, names: tuple[str, ...], votes: tuple[int, ...], ruling: int | None, endorsed: int | None) -> DistrictVotes:
+def _district(
+    contest: str, names: tuple[str, ...], votes: tuple[int, ...], ruling: int | None, endorsed: int | None
+) -> DistrictVotes:
     return DistrictVotes("e", contest, 1, names, ("p",) * len(names), votes, sum(votes), ruling, endorsed)
 
 

@@ -16,7 +16,6 @@ from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
 from smartvote.cli import main
-from smartvote.engine_backtests import russia_2016_2021
 from smartvote.engine_data import Training, forecast, training_scales
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
@@ -122,7 +121,9 @@ def test_backtest_b_spb_2021_from_the_cli(cli: Any, polls_file: Path) -> None:
     assert all(row["pick"] != row["strongest"] for row in report["disagreements"])
 
 
-def test_backtest_c_sv_2021_from_the_cli(cli: Any, real_store: Store, data_dir: Path, polls_file: Path) -> None:
+def test_backtest_c_sv_2021_from_the_cli(
+    cli: Any, real_store: Store, data_dir: Path, polls_file: Path
+) -> None:
     attach_endorsements(real_store, "russia-duma-2021", data_dir / "sv-2021" / "endorsements.csv")
     report = cli("backtest", "sv-2021", "--polls", polls_file, "--json")
     assert report["districts"] == 225
@@ -148,12 +149,16 @@ def test_coordinate_spb(cli: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def page(real_store: Store, engine_home: Path, training: Training, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def page(
+    real_store: Store, engine_home: Path, training: Training, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     out = tmp_path_factory.mktemp("engine-pages") / "spb-2021-city.html"
     with pytest.MonkeyPatch.context() as m:
         m.setenv("SMARTVOTE_HOME", str(engine_home))
         m.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
-        result = CliRunner().invoke(main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--html", str(out)])
+        result = CliRunner().invoke(
+            main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--html", str(out)]
+        )
     assert result.exit_code == 0, result.output
     return out
 

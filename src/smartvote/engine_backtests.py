@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -93,7 +94,9 @@ def russia_2016_2021(
         if national == NATIONAL_SCALE_PRIOR:
             main_result = result
     assert main_result is not None
-    return PartyBacktestRun(replace(main_result, sensitivity=sensitivity), training, found.notes, n_draws, seed)
+    return PartyBacktestRun(
+        replace(main_result, sensitivity=sensitivity), training, found.notes, n_draws, seed
+    )
 
 
 def _columns(shares: np.ndarray, have: tuple[str, ...], want: tuple[str, ...]) -> np.ndarray:
@@ -196,4 +199,5 @@ def sv_2021(
     endorsed = dict(zip(endorsements["district"].astype(int), endorsements["party_id"], strict=True))
     stations = tables.stations[tables.stations["district"].notna()]
     region = stations.groupby(stations["district"].astype(int))["region"].agg(lambda s: s.mode().iloc[0])
-    return AgreementRun(party_agreement(model, endorsed, region.to_dict()), run.forecast.notes)
+    regions = {int(d): str(r) for d, r in zip(region.index, region, strict=True)}
+    return AgreementRun(party_agreement(model, endorsed, regions), run.forecast.notes)

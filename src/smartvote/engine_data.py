@@ -24,8 +24,8 @@ from smartvote.model import district_of
 from smartvote.store import Store, home
 from smartvote.tactics.adjust import Adjustment
 from smartvote.tactics.baseline import Baseline, district_baseline
-from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
 from smartvote.tactics.coordinate import CoordinationCurve, coordination_curve
+from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
 from smartvote.tactics.recommend import DEFAULT_Q, Recommendation, recommend, simulate
 from smartvote.tactics.strength import (
     NATIONAL_SCALE_PRIOR,
@@ -44,6 +44,8 @@ BASELINE_OF = {
     "spb-2021-city": "russia-duma-2016",
     "russia-duma-2016": "russia-duma-2011",
 }
+
+
 def training_cache() -> Path:
     """Where the CLI keeps the fitted scales (fitting reads two elections: seconds)."""
     return home() / "engine" / "training-2011-2016.json"
@@ -96,7 +98,9 @@ class Training:
     parties: tuple[str, ...]
 
 
-def training_scales(store: Store, national: float = NATIONAL_SCALE_PRIOR, cache: Path | None = None) -> Training:
+def training_scales(
+    store: Store, national: float = NATIONAL_SCALE_PRIOR, cache: Path | None = None
+) -> Training:
     """Regional and district scales fitted on 2011 -> 2016 (kept in ``cache`` when given).
 
     The 2011 list votes are aggregated into the 2016 districts through stations matched by
@@ -105,16 +109,16 @@ def training_scales(store: Store, national: float = NATIONAL_SCALE_PRIOR, cache:
     if cache is not None and cache.is_file():
         saved = json.loads(cache.read_text(encoding="utf-8"))
         scales = Scales(national, saved["regional"], saved["district"], tuple(map(tuple, saved["by_party"])))
-        return Training(scales, TRAINING_PAIR, saved["match_rate"], saved["districts"], tuple(saved["parties"]))
+        return Training(
+            scales, TRAINING_PAIR, saved["match_rate"], saved["districts"], tuple(saved["parties"])
+        )
     for election_id in TRAINING_PAIR:
         require_election(store, election_id)
     old, new = (store.load(e) for e in TRAINING_PAIR)
     baseline = district_baseline(old.stations, old.choices, old.votes, new.stations, use_own_districts=False)
     actual = district_baseline(new.stations, new.choices, new.votes, new.stations, use_own_districts=True)
     parties = tuple(
-        p
-        for p in baseline.parties
-        if min(baseline.national[p], actual.national.get(p, 0.0)) >= FIT_MIN_SHARE
+        p for p in baseline.parties if min(baseline.national[p], actual.national.get(p, 0.0)) >= FIT_MIN_SHARE
     )
     keep = ~np.isin(baseline.districts, baseline.without_baseline)
     old_cols = [baseline.parties.index(p) for p in parties]
@@ -202,14 +206,18 @@ def forecast(
         level = "party"
         lists = contests[contests["kind"] == "party_list"]["contest"].tolist()
         if len(lists) != 1 or not stations["district"].notna().any():
-            raise SmartvoteError(f"{election_id} has neither single-member contests nor a list with districts")
+            raise SmartvoteError(
+                f"{election_id} has neither single-member contests nor a list with districts"
+            )
         target_stations = stations[stations["contest"] == lists[0]]
-        own = prior.stations["district"].notna().any()
+        own = bool(prior.stations["district"].notna().any())
         notes.append(
             f"{election_id} has no single-member candidates in the data: the engine works at party "
             "level (each district's list parties stand in for candidates; the pick is a party)"
         )
-    baseline = district_baseline(prior.stations, prior.choices, prior.votes, target_stations, own, LIST_CONTEST)
+    baseline = district_baseline(
+        prior.stations, prior.choices, prior.votes, target_stations, own, LIST_CONTEST
+    )
     if baseline.by_own_districts:
         notes.append(f"baseline: {prior_id} list votes in the same districts")
     else:
@@ -218,7 +226,9 @@ def forecast(
             f"{baseline.matched:,} of {baseline.stations:,} ({baseline.match_rate:.1%})"
         )
     if baseline.without_baseline:
-        notes.append(f"districts without a matched station (national shares used): {list(baseline.without_baseline)}")
+        notes.append(
+            f"districts without a matched station (national shares used): {list(baseline.without_baseline)}"
+        )
     field, target = _field(election_id, level, choices, contests, baseline, poll_shares(polls), adjustments)
     return Forecast(election_id, prior_id, level, field, baseline, target, adjustments, tuple(notes))
 
@@ -233,7 +243,9 @@ def _field(
     adjustments: tuple[Adjustment, ...],
 ) -> tuple[Field, dict[str, float]]:
     mapping = party_mapping()
-    choices = choices.assign(party_id=[mapping.party_id(p, f"{election_id} choices") for p in choices["party"]])
+    choices = choices.assign(
+        party_id=[mapping.party_id(p, f"{election_id} choices") for p in choices["party"]]
+    )
     if level == "candidate":
         rows = choices[choices["contest"].str.contains("-smd-")]
         rows = rows.assign(district=rows["contest"].map(district_of))
@@ -260,14 +272,20 @@ def _field(
     for i, d in enumerate(numbers):
         g = by_district[d]
         row = baseline.districts.index(d)
-        names.append(tuple(g["name"]) if level == "candidate" else tuple(mapping.parties[p].short for p in g["party_id"]))
+        names.append(
+            tuple(g["name"])
+            if level == "candidate"
+            else tuple(mapping.parties[p].short for p in g["party_id"])
+        )
         labels.append(g["contest"].iloc[0] if level == "candidate" else str(d))
         for s, (pid, is_ruling) in enumerate(zip(g["party_id"], g["ruling"], strict=True)):
             party[i, s] = parties.index(pid)
             mean[i, s] = UNKNOWN_SHARE if pid == INDEPENDENT else expected[row, ballot.index(pid)]
             if is_ruling:
                 ruling[i] = s
-    mean = _with_adjustments(mean, names, [parties[p] if p >= 0 else "" for p in party.ravel()], numbers, adjustments)
+    mean = _with_adjustments(
+        mean, names, [parties[p] if p >= 0 else "" for p in party.ravel()], numbers, adjustments
+    )
     region = np.array([region_keys.index(baseline.region[baseline.districts.index(d)]) for d in numbers])
     field = Field(tuple(labels), tuple(names), parties, region_keys, party, mean, ruling, region)
     return field, target
@@ -294,7 +312,9 @@ def _with_adjustments(
             pid = mapping.party_id(a.candidate)
             hits = [s for s in range(len(names[i])) if flat_parties[i * width + s] == pid]
         if not hits:
-            raise SmartvoteError(f"adjustment {row}: unknown candidate {a.candidate!r} in district {a.district}")
+            raise SmartvoteError(
+                f"adjustment {row}: unknown candidate {a.candidate!r} in district {a.district}"
+            )
         out[i, hits[0]] = max(UNKNOWN_SHARE / 10, out[i, hits[0]] + a.effect_pp / 100.0)
     return out
 

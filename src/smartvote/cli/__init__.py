@@ -44,5 +44,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `main` when imported.
-from smartvote.cli import data, tactics  # noqa: E402, F401
-from smartvote.cli import engine  # noqa: E402, F401
+from smartvote.cli import data, engine, tactics  # noqa: E402, F401

@@ -49,10 +49,14 @@ def _inputs(f: Any) -> Any:
         (
             click.option("--polls", type=_FILE, help="Poll file (CSV, docs/tactics-formats.md)."),
             click.option("--adjust", type=_FILE, help="Analyst adjustments (CSV), sourced before the vote."),
-            click.option("--draws", "n_draws", type=click.IntRange(100), default=DEFAULT_DRAWS, show_default=True),
+            click.option(
+                "--draws", "n_draws", type=click.IntRange(100), default=DEFAULT_DRAWS, show_default=True
+            ),
             click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),
-            click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML page."),
+            click.option(
+                "--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML page."
+            ),
         )
     ):
         f = option(f)
@@ -60,7 +64,11 @@ def _inputs(f: Any) -> Any:
 
 
 def _polls(path: Path | None) -> pd.DataFrame | None:
-    return None if path is None else read_polls(read_table_file(path), str(path))
+    return None if path is None else _read_polls(path)
+
+
+def _read_polls(path: Path) -> pd.DataFrame:
+    return read_polls(read_table_file(path), str(path))
 
 
 def _adjustments(path: Path | None, election_id: str) -> tuple[Adjustment, ...]:
@@ -70,10 +78,14 @@ def _adjustments(path: Path | None, election_id: str) -> tuple[Adjustment, ...]:
     return adjustments_of(frame)
 
 
-def _run(election_id: str, polls: Path | None, adjust: Path | None, q: float, n_draws: int, seed: int) -> EngineRun:
+def _run(
+    election_id: str, polls: Path | None, adjust: Path | None, q: float, n_draws: int, seed: int
+) -> EngineRun:
     with Store() as store:
         adjustments = _adjustments(adjust, election_id)
-        return run_engine(store, election_id, _polls(polls), adjustments, q, n_draws, seed, cache=training_cache())
+        return run_engine(
+            store, election_id, _polls(polls), adjustments, q, n_draws, seed, cache=training_cache()
+        )
 
 
 def _echo_json(payload: Any) -> None:
@@ -104,7 +116,9 @@ def _run_json(run: EngineRun) -> dict[str, Any]:
 
 @main.command("recommend")
 @click.argument("election_id")
-@click.option("--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level.")
+@click.option(
+    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level."
+)
 @_inputs
 @reports_errors
 def recommend(
@@ -130,7 +144,9 @@ def recommend(
 
 @main.command("coordinate")
 @click.argument("election_id")
-@click.option("--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="q of the picks.")
+@click.option(
+    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="q of the picks."
+)
 @_inputs
 @reports_errors
 def coordinate(
@@ -142,13 +158,20 @@ def coordinate(
     _write_html(html, run)
     curve = run.curve
     if as_json:
-        _echo_json({"election": election_id, "notes": list(run.forecast.notes), "seed": seed} | curve.to_json())
+        _echo_json(
+            {"election": election_id, "notes": list(run.forecast.notes), "seed": seed} | curve.to_json()
+        )
         return
     table = Table(title=f"{election_id}: seats flipped (ruling seats at q = 0: {curve.ruling_seats:.1f})")
     for column in ("q", "mean", "median", "90% interval"):
         table.add_column(column, justify="right")
     for k in range(0, 101, 10):
-        table.add_row(f"{k}%", f"{curve.mean[k]:.1f}", f"{curve.median[k]:.0f}", f"{curve.low[k]:.0f}–{curve.high[k]:.0f}")
+        table.add_row(
+            f"{k}%",
+            f"{curve.mean[k]:.1f}",
+            f"{curve.median[k]:.0f}",
+            f"{curve.low[k]:.0f}–{curve.high[k]:.0f}",
+        )
     console.print(table)
 
 
@@ -163,20 +186,28 @@ def _default_polls(polls: Path | None, name: str) -> Path:
 
 @main.command("backtest")
 @click.argument("name", type=click.Choice(BACKTESTS))
-@click.option("--polls", type=_FILE, help="The pre-vote poll (default: $SMARTVOTE_SHARED_DATA/sv-2021/polls-2021.csv).")
-@click.option("--adjust", type=_FILE, help="spb-2021: analyst adjustments with sources published before the vote.")
+@click.option(
+    "--polls", type=_FILE, help="The pre-vote poll (default: $SMARTVOTE_SHARED_DATA/sv-2021/polls-2021.csv)."
+)
+@click.option(
+    "--adjust", type=_FILE, help="spb-2021: analyst adjustments with sources published before the vote."
+)
 @click.option("--draws", "n_draws", type=click.IntRange(100), default=4000, show_default=True)
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
-def backtest(name: str, polls: Path | None, adjust: Path | None, n_draws: int, seed: int, as_json: bool) -> None:
+def backtest(
+    name: str, polls: Path | None, adjust: Path | None, n_draws: int, seed: int, as_json: bool
+) -> None:
     """Score the engine on a past election: russia-2016-2021, spb-2021 or sv-2021."""
-    poll_table = _polls(_default_polls(polls, name))
+    poll_table = _read_polls(_default_polls(polls, name))
     with Store() as store:
         if name == "russia-2016-2021":
             payload = party_json(russia_2016_2021(store, poll_table, n_draws, seed, training_cache()))
         elif name == "spb-2021":
-            payload = candidate_json(spb_2021(store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache()))
+            payload = candidate_json(
+                spb_2021(store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache())
+            )
         else:
             payload = agreement_json(sv_2021(store, poll_table, seed, training_cache()))
     if as_json:
@@ -228,9 +259,7 @@ def candidate_json(run: CandidateBacktestRun) -> dict[str, Any]:
         "variants": {v.name: v.hits for v in run.variants},
         "adjustments": [str(a) for a in run.adjustments],
         "notes": list(run.notes),
-        "disagreements": [
-            asdict(r) | {"endorsement_hit": r.endorsement_hit} for r in last.rows if not r.hit
-        ],
+        "disagreements": [asdict(r) | {"endorsement_hit": r.endorsement_hit} for r in last.rows if not r.hit],
         "rows": [asdict(r) | {"hit": r.hit} for r in last.rows],
     }
 

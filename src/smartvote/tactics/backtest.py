@@ -111,7 +111,11 @@ class Baselines:
 
 
 def baselines(
-    previous: np.ndarray, oracle_expected: np.ndarray, outcome: np.ndarray, ruling: int, parties: tuple[str, ...]
+    previous: np.ndarray,
+    oracle_expected: np.ndarray,
+    outcome: np.ndarray,
+    ruling: int,
+    parties: tuple[str, ...],
 ) -> Baselines:
     """The three reference forecasts; ``previous`` and ``oracle_expected`` are district x party."""
     k = len(parties)
@@ -195,7 +199,9 @@ class PickComparison:
         return self.endorsed == self.strongest
 
 
-def compare_picks(picks: dict[str, tuple[str, float | None]], districts: Iterable[DistrictVotes]) -> list[PickComparison]:
+def compare_picks(
+    picks: dict[str, tuple[str, float | None]], districts: Iterable[DistrictVotes]
+) -> list[PickComparison]:
     """Each district's pick against its strongest non-ruling candidate (by votes) and its endorsed one.
 
     A district without a ruling candidate counts every candidate as non-ruling.

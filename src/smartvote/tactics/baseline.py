@@ -3,9 +3,9 @@
 A district of the election being forecast is a set of polling stations; each is looked up in
 the prior election by (region, number) — station numbers repeat across regions, and region
 names change spelling between elections ("Город Москва" in 2011, "город Москва" later;
-"Кемеровская область - Кузбасс" in 2021, "Санкт-Петербург" in the city's own data) so they are compared through
-:func:`harmonise_region`. The share of the new stations found in the prior election is the
-**match rate**, reported with every forecast. Where the prior election carries the same
+"Кемеровская область - Кузбасс" in 2021, "Санкт-Петербург" in the city's own data) so they
+are compared through :func:`harmonise_region`. The share of the new stations found in the
+prior election is the **match rate**, reported with every forecast. Where the prior election carries the same
 districts (the State Duma districts of 2016 and 2021 are identical), its own district column
 is used instead.
 """

@@ -94,12 +94,19 @@ def simulate(field: Field, scales: Scales, n: int, rng: int | np.random.Generato
     return Simulation(np.concatenate(firsts), np.concatenate(wons), total / n)
 
 
-def beat_probabilities(sim: Simulation) -> np.ndarray:
-    """P(slot beats the ruling candidate | q) for every district, slot and grid q: (d, s, 101)."""
+def beat_probabilities(sim: Simulation, chunk: int = 500) -> np.ndarray:
+    """P(slot beats the ruling candidate | q) for every district, slot and grid q: (d, s, 101).
+
+    A histogram of the thresholds per (district, slot), built ``chunk`` draws at a time (to stay
+    in cache), then a cumulative sum over the grid.
+    """
     n, n_districts, n_slots = sim.first.shape
-    cell = np.arange(n_districts * n_slots).reshape(n_districts, n_slots)
-    flat = (cell[None] * (NEVER + 1) + sim.first).ravel()
-    counts = np.bincount(flat, minlength=n_districts * n_slots * (NEVER + 1))
+    cells = n_districts * n_slots * (NEVER + 1)
+    offset = (np.arange(n_districts * n_slots, dtype=np.int32) * (NEVER + 1)).reshape(n_districts, n_slots)
+    counts = np.zeros(cells, dtype=np.int64)
+    for start in range(0, n, chunk):
+        flat = offset + sim.first[start : start + chunk]
+        counts += np.bincount(flat.ravel(), minlength=cells)
     counts = counts.reshape(n_districts, n_slots, NEVER + 1)
     return np.cumsum(counts, axis=2)[:, :, : STEPS + 1] / n
 
@@ -139,7 +146,9 @@ class Recommendation:
     probabilities: np.ndarray  # (districts, slots, 101): P(slot beats R | q)
 
 
-def recommend(field: Field, sim: Simulation, q: float = DEFAULT_Q, scales: Scales | None = None) -> Recommendation:
+def recommend(
+    field: Field, sim: Simulation, q: float = DEFAULT_Q, scales: Scales | None = None
+) -> Recommendation:
     """The pick, flags and explanation of every district of ``field`` at coordination ``q``."""
     k = grid_index(q)
     probabilities = beat_probabilities(sim)

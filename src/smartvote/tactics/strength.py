@@ -76,7 +76,8 @@ class Field:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.mean.shape  # type: ignore[return-value]
+        rows, columns = self.mean.shape
+        return rows, columns
 
 
 def national_target(
@@ -113,7 +114,7 @@ def expected_shares(
 
 
 def draws(
-    field: Field, scales: Scales, n: int, rng: np.random.Generator, chunk: int = 2000
+    field: Field, scales: Scales, n: int, rng: np.random.Generator, chunk: int = 500
 ) -> Iterator[np.ndarray]:
     """Simulated shares, ``chunk`` draws at a time: arrays (draws, districts, slots), float32."""
     n_districts, n_slots = field.shape

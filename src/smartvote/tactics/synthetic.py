@@ -19,9 +19,7 @@ PROFILE = (0.45, 0.2, 0.12, 0.08, 0.06, 0.04, 0.03, 0.02)
 CONCENTRATION = 12.0
 
 
-def synthetic_field(
-    rng: int | np.random.Generator | None, districts: int = 225, regions: int = 60
-) -> Field:
+def synthetic_field(rng: int | np.random.Generator | None, districts: int = 225, regions: int = 60) -> Field:
     """One synthetic election: a party per slot, the ruling party in slot 0."""
     generator = np.random.default_rng(rng)
     n_parties = len(PROFILE)
