@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -15,7 +16,7 @@ from smartvote.cli import main
 from smartvote.loader import read_path
 from smartvote.store import Store
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "tactics-examples"
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -106,11 +107,14 @@ def test_effect_json_and_the_list_only_refusal(run: object) -> None:
     assert "no single-member districts" in one_line_error(run("gap", "spb-list-only"))
 
 
-def test_adjustments_need_the_vote_date_and_are_listed(run: object, tmp_path: Path) -> None:
+def test_adjustments_need_the_vote_date_and_are_listed(run: object, spb_home: Path, tmp_path: Path) -> None:
+    with Store(spb_home / "smartvote.duckdb") as store:
+        choices = store.table("choices", "spb-2021-duma", "federal-smd-216")
+    candidate = choices["name"].iloc[0]
     file = tmp_path / "a.csv"
     file.write_text(
         "district,candidate,effect_pp,reason,source,published\n"
-        "216,Вишневский Борис Лазаревич,-1.5,example reason,example source,2021-09-01\n",
+        f"216,{candidate},-1.5,example reason,example source,2021-09-01\n",
         encoding="utf-8",
     )
     assert run("gap", "spb-2021-duma", "--adjust", file).exit_code == 2
@@ -145,11 +149,11 @@ def pages(spb_home: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path
 
 
 def test_pages_are_self_contained(pages: list[Path]) -> None:
-    for page in pages:
+    for page, charts in zip(pages, (2, 1), strict=True):  # the gap page shows its effect too
         html = page.read_text(encoding="utf-8")
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
         assert "<script" not in html and "@import" not in html
-        assert html.count('src="data:image/png;base64,') == 1
+        assert html.count('src="data:image/png;base64,') == charts
 
 
 def test_pages_open_in_headless_chromium(pages: list[Path]) -> None:
@@ -165,8 +169,26 @@ def test_pages_open_in_headless_chromium(pages: list[Path]) -> None:
         assert page.title().startswith("spb-2021-city: coordination gap")
         assert page.eval_on_selector("#gap-chart", "img => img.naturalWidth") > 300
         assert page.locator("#districts tr").count() == 26
+        assert page.eval_on_selector("#effect-chart", "img => img.naturalWidth") > 300
         page.goto(pages[1].as_uri())
         assert page.eval_on_selector("#effect-chart", "img => img.naturalWidth") > 300
         assert page.locator("#persons tr").count() == 5
         browser.close()
     assert all(url.startswith(("file:", "data:")) for url in requests)
+
+
+def test_the_store_keeps_endorsements_until_the_election_is_deleted(spb_home: Path) -> None:
+    with Store(spb_home / "smartvote.duckdb") as store:
+        tables = store.load("spb-2021-city")
+        store.add_election(replace(tables, election=replace(tables.election, election_id="copy")))
+        assert store.endorsements("copy").empty
+        rows = pd.DataFrame({"district": [3], "district_name": [""], "candidate": ["A"], "party": ["КПРФ"]})
+        store.set_endorsements("copy", rows)
+        store.set_endorsements("copy", rows.assign(district=4))  # replaces the earlier list
+        assert store.endorsements("copy")["district"].tolist() == [4]
+        store.add_election(replace(tables, election=replace(tables.election, election_id="copy")))
+        assert len(store.endorsements("copy")) == 1  # survives a re-import
+        store.delete_election("copy")
+        store.add_election(replace(tables, election=replace(tables.election, election_id="copy")))
+        assert store.endorsements("copy").empty
+        store.delete_election("copy")

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from smartvote.tactics.districts import candidate_districts
-from smartvote.tactics.effect import endorsement_effect, split_ticket_units, within_person
+from smartvote.tactics.effect import NoContrastError, endorsement_effect, split_ticket_units, within_person
+from smartvote.tactics.parties import UnknownPartyError
 
 UR, KPRF, YABLOKO = "Единая Россия", "КПРФ", "Яблоко"
 
@@ -29,7 +30,7 @@ def crafted() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             ("x-smd-2", "s3", 2, None, None, True),
         ],
         columns=["contest", "station_id", "district", "valid", "invalid", "no_protocol"],
-    )
+    ).assign(remote_electronic=False)
     choices = pd.DataFrame(
         [
             ("x-list", 1, UR, UR, 1, True, False),
@@ -123,5 +124,12 @@ def test_within_person_contrast_by_hand() -> None:
 def test_needs_both_endorsed_and_not_endorsed_candidates() -> None:
     stations, choices, votes = crafted()
     units, excluded = split_ticket_units("crafted", stations, choices.assign(endorsed=False), votes)
-    with pytest.raises(ValueError, match="both endorsed and not endorsed"):
+    with pytest.raises(NoContrastError, match="crafted: the endorsement effect needs both endorsed and not"):
         endorsement_effect(units, excluded, [], rng=1)
+
+
+def test_a_party_missing_from_the_mapping_is_refused_by_name() -> None:
+    stations, choices, votes = crafted()
+    choices.loc[choices["name"] == "G", "party"] = "Партия X"
+    with pytest.raises(UnknownPartyError, match="crafted x-smd-2: party 'Партия X' is missing"):
+        candidate_districts("crafted", stations, choices, votes)

@@ -22,7 +22,7 @@ from smartvote.tactics.formats import (
 from smartvote.tactics.parties import UnknownPartyError
 from smartvote.tactics.polls import margin_pp, summarize_polls
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "tactics-examples"
 
 
 def table(text: str) -> pd.DataFrame:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smartvote.errors import InputError
 from smartvote.tactics.adjust import Adjustment, apply_adjustments
@@ -18,7 +20,7 @@ def district(
     number: int, votes: tuple[int, ...], ruling: int | None, endorsed: int | None = None
 ) -> DistrictVotes:
     names = tuple(f"C{number}.{i}" for i in range(len(votes)))
-    parties = ("united-russia", "kprf", "yabloko", "ldpr", "independent")[: len(votes)]
+    parties = tuple(f"party-{i}" for i in range(len(votes)))
     return DistrictVotes("crafted", f"x-smd-{number}", number, names, parties, votes, 1000, ruling, endorsed)
 
 
@@ -63,6 +65,8 @@ def test_no_other_votes_means_not_flippable() -> None:
     gap = district_gap(district(1, (100, 60), ruling=0))
     assert math.isinf(gap.q_star or 0) and not gap.flippable
     assert gap.to_json()["q_star"] is None and gap.to_json()["q_star_text"] == "> 1"
+    uncontested = district_gap(district(2, (100,), ruling=0))
+    assert (uncontested.status, uncontested.runner_up_votes, uncontested.q_star_text()) == (WON, 0, "> 1")
 
 
 def test_an_endorsement_without_a_choice_is_never_the_strongest() -> None:
@@ -85,3 +89,20 @@ def test_an_adjustment_for_an_unknown_candidate_is_refused() -> None:
     adjustment = Adjustment(1, "Nobody", 4.0, "reason", "source", date(2021, 9, 1))
     with pytest.raises(InputError, match="a.csv, row 1, column 'candidate': unknown candidate 'Nobody'"):
         apply_adjustments([district(1, (100, 60), ruling=0)], (adjustment,), "a.csv")
+
+
+@given(
+    ruling=st.integers(1, 10_000),
+    others=st.lists(st.integers(0, 10_000), min_size=2, max_size=8),
+    q=st.integers(1, 100),
+)
+def test_q_star_is_the_share_of_other_votes_that_ties(ruling: int, others: list[int], q: int) -> None:
+    gap = district_gap(district(1, (ruling, *others), ruling=0))
+    runner_up, rest = max(others), sum(others) - max(others)
+    assert gap.runner_up_votes == runner_up and gap.others_votes == rest
+    if ruling <= runner_up:
+        assert gap.q_star == 0 and not gap.flips_at(q / 100)
+    elif rest:
+        assert runner_up + (gap.q_star or 0) * rest == pytest.approx(ruling)
+        # moving q of the other votes to the runner-up flips the district iff it overtakes the ruling
+        assert gap.flips_at(q / 100) == (runner_up * 100 + q * rest > ruling * 100)

@@ -151,7 +151,7 @@ def fill_totals(stations: pd.DataFrame) -> None:
 
 
 def boxes(stations: pd.DataFrame) -> pd.Series:
-    """Ballots found in the boxes (stationary + portable), the denominator R of the forensics."""
+    """Ballots found in the boxes (stationary + portable, or the source's total): R of the forensics."""
     return stations["ballots_in_boxes"]
 
 
@@ -198,7 +198,11 @@ def finish(
         stations[col] = stations[col].astype(bool) if col in stations else False
     given = stations.get("inconsistent", pd.Series("", index=stations.index)).fillna("")
     found = flag_inconsistent(stations)
-    stations["inconsistent"] = [_join_reasons(a, b) for a, b in zip(given, found, strict=True)]
+    both = (given != "") & (found != "")
+    stations["inconsistent"] = given.where(given != "", found)
+    stations.loc[both, "inconsistent"] = [
+        _join_reasons(a, b) for a, b in zip(given[both], found[both], strict=True)
+    ]
     tables = ElectionTables(
         election,
         contests_table(list(dict.fromkeys(stations["contest"]))),
@@ -232,17 +236,27 @@ def check_tables(tables: ElectionTables, file: str) -> None:
             row=_source_row(st, dup),
             column="station",
         )
-    totals = tables.votes.groupby(list(STATION_KEYS), sort=False)["votes"].sum()
-    valid = st.set_index(list(STATION_KEYS))["valid"]
-    joined = pd.concat([totals.rename("sum"), valid], axis=1, join="inner")
-    over = (joined["sum"] > joined["valid"]).fillna(False).to_numpy(bool)
-    if over.any():
-        contest, station = joined.index[over][0]
-        hit = (st["contest"] == contest) & (st["station_id"] == station)
-        s, v = joined["sum"].to_numpy()[over][0], joined["valid"].to_numpy()[over][0]
+    votes = tables.votes
+    keys = pd.MultiIndex.from_frame(st[list(STATION_KEYS)])
+    station_of_vote = keys.get_indexer(pd.MultiIndex.from_frame(votes[list(STATION_KEYS)]))
+    if (station_of_vote < 0).any():
+        orphan = votes.iloc[int(np.flatnonzero(station_of_vote < 0)[0])]
         raise InputError(
             file,
-            f"votes of station {station!r} add up to {s}, more than its {v} valid ballots",
+            f"votes for station {orphan['station_id']!r} of contest {orphan['contest']!r}, "
+            "which is not in the stations table",
+            column="station_id",
+        )
+    totals = np.bincount(station_of_vote, weights=votes["votes"].to_numpy(), minlength=len(st))
+    valid = st["valid"].to_numpy(dtype="float64", na_value=np.inf)
+    over = totals > valid
+    if over.any():
+        first = int(np.flatnonzero(over)[0])
+        hit = pd.Series(np.arange(len(st)) == first, index=st.index)
+        raise InputError(
+            file,
+            f"votes of station {st['station_id'].iloc[first]!r} add up to {int(totals[first])}, "
+            f"more than its {int(valid[first])} valid ballots",
             row=_source_row(st, hit),
             column="valid",
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-from collections.abc import Callable
 
 import matplotlib
 
@@ -22,7 +21,6 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from smartvote.tactics.effect import EffectResult  # noqa: E402
 from smartvote.tactics.gap import LOST, NO_RULING, TIE, GapResult  # noqa: E402
-from smartvote.tactics.parties import party_mapping  # noqa: E402
 
 _ENV = Environment(
     loader=PackageLoader("smartvote", "templates/tactics"),
@@ -81,23 +79,16 @@ def effect_chart(result: EffectResult) -> str:
     return png_data_uri(figure)
 
 
-def gap_page(result: GapResult) -> str:
-    """The self-contained HTML page of a coordination gap."""
+def gap_page(result: GapResult, effect: EffectResult | None = None) -> str:
+    """The self-contained HTML page of an election's coordination gap, with its endorsement
+    effect (split-ticket distribution) when the election has candidate results."""
     return _ENV.get_template("gap.html.j2").render(
-        result=result, chart=gap_chart(result), rows=result.sorted_by_q_star(), label=choice_label(result)
+        result=result,
+        chart=gap_chart(result),
+        rows=result.sorted_by_q_star(),
+        effect=effect,
+        effect_chart=None if effect is None else effect_chart(effect),
     )
-
-
-def choice_label(result: GapResult) -> Callable[[str | None, str | None], str]:
-    """How a choice is shown: a candidate's name, or in the list proxy its party's short name."""
-    parties = party_mapping().parties
-
-    def label(name: str | None, party_id: str | None) -> str:
-        if result.proxy and party_id is not None:
-            return parties[party_id].short
-        return name or "—"
-
-    return label
 
 
 def effect_page(result: EffectResult) -> str:

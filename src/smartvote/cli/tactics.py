@@ -16,7 +16,7 @@ from smartvote.cli import console, main, reports_errors
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
 from smartvote.tactics.adjust import Adjustment, adjustments_of, apply_adjustments
-from smartvote.tactics.effect import EffectResult, endorsement_effect
+from smartvote.tactics.effect import EffectResult, NoContrastError, endorsement_effect
 from smartvote.tactics.endorsements import endorsement_level
 from smartvote.tactics.formats import (
     DEFAULT_EFFECTIVE_N,
@@ -29,7 +29,6 @@ from smartvote.tactics.gap import GapResult, coordination_gap
 from smartvote.tactics.parties import party_mapping
 from smartvote.tactics.polls import PollSummary, summarize_polls
 from smartvote.tactics_data import attach_endorsements, effect_inputs, gap_districts
-from smartvote.tactics_report import choice_label, effect_page, gap_page
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -76,7 +75,8 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
         adjustments = adjustments_of(frame)
         districts = apply_adjustments(districts, adjustments, str(adjust))
     result = coordination_gap(election_id, districts, found.proxy, adjustments)
-    _write_html(html, gap_page, result)
+    if html is not None:
+        _write_html(html, "gap_page", result, _own_effect(election_id, found.proxy))
     if as_json:
         _echo_json(result.to_json())
     else:
@@ -85,7 +85,9 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
 
 @main.command("effect")
 @click.argument("election_ids", nargs=-1, required=True)
-@click.option("--boot", default=2000, show_default=True, help="Bootstrap draws.")
+@click.option(
+    "--boot", type=click.IntRange(min=100), default=2000, show_default=True, help="Bootstrap draws."
+)
 @click.option("--seed", type=int, default=2021, show_default=True, help="Seed of the bootstrap.")
 @_JSON
 @_HTML
@@ -95,7 +97,8 @@ def effect(election_ids: tuple[str, ...], boot: int, seed: int, as_json: bool, h
     with Store() as store:
         units, excluded, districts = effect_inputs(store, list(election_ids))
     result = endorsement_effect(units, excluded, districts, boot, seed)
-    _write_html(html, effect_page, result)
+    if html is not None:
+        _write_html(html, "effect_page", result)
     if as_json:
         _echo_json(result.to_json())
     else:
@@ -106,6 +109,7 @@ def effect(election_ids: tuple[str, ...], boot: int, seed: int, as_json: bool, h
 @click.argument("file", type=_FILE)
 @click.option(
     "--effective-n",
+    type=click.IntRange(min=1),
     default=DEFAULT_EFFECTIVE_N,
     show_default=True,
     help="Sample size assumed for polls that report none.",
@@ -140,10 +144,24 @@ def validate(kind: str, file: Path) -> None:
     click.echo(f"{file}: {len(frame)} valid {kind} rows")
 
 
-def _write_html(path: Path | None, render: Callable[[Any], str], result: Any) -> None:
-    if path is not None:
-        path.write_text(render(result), encoding="utf-8")
-        click.echo(f"wrote {path}", err=True)
+def _own_effect(election_id: str, proxy: bool) -> EffectResult | None:
+    """The endorsement effect of one election, for its page (None for a party-list proxy)."""
+    if proxy:
+        return None
+    with Store() as store:
+        units, excluded, districts = effect_inputs(store, [election_id])
+    try:
+        return endorsement_effect(units, excluded, districts, rng=2021)
+    except NoContrastError:
+        return None
+
+
+def _write_html(path: Path, page: str, *results: Any) -> None:
+    """Write HTML with the report's ``page`` function (matplotlib loads only here)."""
+    from smartvote import tactics_report
+
+    path.write_text(getattr(tactics_report, page)(*results), encoding="utf-8")
+    click.echo(f"wrote {path}", err=True)
 
 
 def _votes(n: int | None) -> str:
@@ -163,7 +181,7 @@ def print_gap(result: GapResult) -> None:
         console.print(f"[yellow]{caveat}[/yellow]")
     for a in result.adjustments:
         console.print(f"adjustment: {a}")
-    label = choice_label(result)
+    label = result.label
     table = Table("district", "status", "ruling", "runner-up", "votes", "others", "q*", "endorsed", "top")
     for d in result.sorted_by_q_star():
         table.add_row(

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smartvote.errors import InputError
-from smartvote.importers.counts import blank_rows, leading_number, parse_counts
+from smartvote.importers.counts import arrow_text, blank_rows, leading_number, parse_counts
 from smartvote.model import REASON_BLANK_COUNT, Election, ElectionTables, finish, ruling_mask
 
 #: Station identifier columns of the dataset; ``level``, ``name`` and ``url`` carry nothing else.
@@ -173,18 +175,12 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
     station, choice = np.nonzero(~np.isnan(matrix))
     return pd.DataFrame(
         {
-            "contest": _repeat(stations["contest"], station),
-            "station_id": _repeat(stations["station_id"], station),
+            "contest": pd.Series(stations["contest"].to_numpy(dtype=object)[station], dtype=object),
+            "station_id": pd.Series(stations["station_id"].to_numpy(dtype=object)[station], dtype=object),
             "choice_id": choice_ids[choice],
             "votes": matrix[station, choice].astype("int64"),
         }
     )
-
-
-def _repeat(labels: pd.Series, positions: np.ndarray) -> pd.Categorical:
-    """``labels`` at ``positions`` without materialising a million strings."""
-    categories, codes = np.unique(labels.to_numpy(dtype=object), return_inverse=True)
-    return pd.Categorical.from_codes(codes[positions], categories=pd.Index(categories))
 
 
 def _remote(raw: pd.DataFrame, number: pd.Series, spec: FederalSpec) -> pd.Series:
@@ -198,11 +194,13 @@ def _remote(raw: pd.DataFrame, number: pd.Series, spec: FederalSpec) -> pd.Serie
 
 def _station_ids(stations: pd.DataFrame, file: str) -> pd.Series:
     """``region/number``; ``DEG-<district>`` for a remote electronic pseudo-station."""
-    ids = stations["region"].astype(str) + "/" + stations["number"].astype("string")
-    remote = stations["remote_electronic"]
+    region = arrow_text(stations["region"])
+    number = pa.array(stations["number"], type=pa.int64(), from_pandas=True).cast(pa.string())
+    ids = pd.Series(pc.binary_join_element_wise(region, number, "/"), dtype=object)
+    remote = stations["remote_electronic"].to_numpy(bool)
     label = stations["district"] if stations["district"].notna().all() else stations["region"]
-    ids[remote] = "DEG-" + label[remote].astype("string")
-    missing = ids.isna() | stations["region"].isna()
+    ids[remote] = ("DEG-" + label[remote].astype(str)).to_numpy(dtype=object)
+    missing = ids.isna()
     if missing.any():
         row = int(missing.to_numpy().nonzero()[0][0]) + 1
         raise InputError(file, "station without a region or number", row=row, column="uik")

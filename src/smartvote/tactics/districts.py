@@ -36,6 +36,7 @@ class DistrictVotes:
     #: The endorsed party id when the endorsement has no choice here (list proxy: a
     #: self-nominated candidate, or a party without a list); never the strongest.
     endorsed_off_ballot: str | None = None
+    remote_stations: int = 0  # remote electronic pseudo-stations counted in the totals
 
 
 def counted(stations: pd.DataFrame) -> pd.DataFrame:
@@ -74,6 +75,7 @@ def candidate_districts(
                 int(mine["valid"].sum() + mine["invalid"].sum()),
                 _index_of(cand["ruling"].to_numpy(bool)),
                 _index_of(cand["endorsed"].to_numpy(bool)),
+                remote_stations=int(mine["remote_electronic"].sum()),
             )
         )
     return out
@@ -108,6 +110,9 @@ def list_proxy_districts(
     ballots = np.bincount(
         station_district, weights=(ok["valid"] + ok["invalid"]).to_numpy("float64"), minlength=len(numbers)
     )
+    remote = np.bincount(
+        station_district, weights=ok["remote_electronic"].to_numpy(float), minlength=len(numbers)
+    )
     ruling = _index_of(lists["ruling"].to_numpy(bool))
     out = []
     for position, d in enumerate(int(n) for n in numbers):
@@ -124,6 +129,7 @@ def list_proxy_districts(
                 ruling,
                 parties.index(endorsed) if endorsed in parties else None,
                 endorsed if endorsed is not None and endorsed not in parties else None,
+                int(remote[position]),
             )
         )
     return out

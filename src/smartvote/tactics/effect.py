@@ -5,9 +5,8 @@ Split-ticket of a unit = its single-member vote share minus the same party's lis
 same stations (stations with a protocol in both contests; shares of valid + invalid ballots),
 in percentage points. The **naive contrast** is the mean split-ticket of endorsed units minus
 that of the others, with a 95% percentile interval from a bootstrap over districts (the
-districts are resampled with replacement, their units kept together: Efron & Tibshirani,
-*An Introduction to the Bootstrap*, 1993, ch. 13 and the cluster resampling of Davison &
-Hinkley, *Bootstrap Methods and their Application*, 1997, §3.8).
+districts are resampled with replacement as clusters, their candidates kept together, because
+candidates of one district share its voters and its campaign).
 
 The naive contrast is confounded: the campaign endorsed candidates who were strong already.
 The **within-person contrast** compares one person with themselves: a candidate (same full
@@ -26,8 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartvote.errors import SmartvoteError
 from smartvote.tactics.districts import DistrictVotes, counted
 from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
+
+
+class NoContrastError(SmartvoteError):
+    """Candidates that are all endorsed, or none: there is nothing to contrast."""
+
 
 UNIT_COLUMNS = ("election", "contest", "name", "party_id", "endorsed", "smd_share", "list_share", "split_pp")
 CONFOUNDING = (
@@ -240,7 +245,11 @@ def endorsement_effect(
     """The naive and within-person contrasts and the counterfactual (see the module docstring)."""
     endorsed = units["endorsed"].to_numpy(bool)
     if not endorsed.any() or endorsed.all():
-        raise ValueError("the endorsement effect needs both endorsed and not endorsed candidates")
+        elections = ", ".join(dict.fromkeys(units["election"])) or "no election"
+        raise NoContrastError(
+            f"{elections}: the endorsement effect needs both endorsed and not endorsed candidates "
+            "(attach endorsements with `smartvote endorse ID FILE`)"
+        )
     split = units["split_pp"].to_numpy(float)
     naive = float(split[endorsed].mean() - split[~endorsed].mean())
     cfs = (counterfactual(d, naive) for d in districts)

@@ -22,8 +22,8 @@ CONTEST_COLUMNS = ("district", "name", "party", "ballot_position", "ruling", "in
 POLL_COLUMNS = ("pollster", "published", "population", "party", "share_percent", "source")
 ADJUSTMENT_COLUMNS = ("district", "candidate", "effect_pp", "reason", "source", "published")
 
-#: The sample size assumed for a poll that does not report one: a typical national poll of
-#: VTsIOM or FOM interviews 1,600 people. Results that use polls show how they change with it.
+#: The sample size assumed for a poll that does not report one: the order of size of a national
+#: telephone poll. It is an assumption, so results that use polls show how they change with it.
 DEFAULT_EFFECTIVE_N = 1600
 _TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no", ""}
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")

@@ -17,13 +17,14 @@ it assumes the coordinated voters would have turned out and voted anyway.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from smartvote.tactics.adjust import Adjustment
 from smartvote.tactics.districts import DistrictVotes
+from smartvote.tactics.parties import party_mapping
 
 WON, LOST, TIE, NO_RULING = "won", "lost", "tie", "no ruling candidate"
 #: Coordination levels of the "flippable at q" table, in percent.
@@ -96,6 +97,12 @@ class GapResult:
     def with_endorsement(self) -> int:
         return sum(d.endorsed_party is not None for d in self.districts)
 
+    def label(self, name: str | None, party_id: str | None) -> str:
+        """How a choice is shown: a candidate's name, or in the proxy its party's short name."""
+        if self.proxy and party_id is not None:
+            return party_mapping().parties[party_id].short
+        return name or "—"
+
     def sorted_by_q_star(self) -> list[DistrictGap]:
         """Districts from the easiest to flip (no-ruling districts last)."""
         return sorted(self.districts, key=lambda d: (d.q_star is None, d.q_star or 0.0, d.contest))
@@ -129,19 +136,31 @@ def _pp(votes: int, ballots: int) -> float | None:
 
 PROXY_CAVEAT = (
     "Party-list proxy: the list votes of each district's stations stand in for candidates "
-    "(if the list voters of the opposition parties had coordinated); district totals include "
-    "the remote electronic pseudo-stations as officially reported."
+    "(if the list voters of the opposition parties had coordinated)."
 )
+
+
+def remote_caveat(districts: list[DistrictVotes]) -> list[str]:
+    """Say that (and how many) remote electronic pseudo-stations are in the district totals."""
+    remote = sum(d.remote_stations for d in districts)
+    if not remote:
+        return []
+    within = sum(d.remote_stations > 0 for d in districts)
+    return [
+        f"District totals include {remote} remote electronic pseudo-station(s) in {within} "
+        "district(s), as officially reported."
+    ]
 
 
 def district_gap(d: DistrictVotes) -> DistrictGap:
     """The gap of one district (see the module docstring)."""
+    if d.ruling is not None and len(d.votes) == 1:  # uncontested: the runner-up is nobody
+        d = replace(d, names=(*d.names, "—"), parties=(*d.parties, ""), votes=(*d.votes, 0))
     votes = np.asarray(d.votes, dtype=np.int64)
     non_ruling = np.ones(len(votes), bool)
     if d.ruling is not None:
         non_ruling[d.ruling] = False
-    order = [i for i in np.argsort(-votes, kind="stable") if non_ruling[i]]
-    top = int(order[0])
+    top = int(next(i for i in np.argsort(-votes, kind="stable") if non_ruling[i]))
     others = int(votes[non_ruling].sum() - votes[top])
     ruling_votes = None if d.ruling is None else int(votes[d.ruling])
     status, q_star = _status(ruling_votes, int(votes[top]), others)
@@ -198,7 +217,7 @@ def coordination_gap(
     """
     gaps = tuple(district_gap(d) for d in districts)
     flips = {q: sum(g.flips_at(q / 100) for g in gaps) for q in Q_LEVELS}
-    caveats = [PROXY_CAVEAT] if proxy else []
+    caveats = ([PROXY_CAVEAT] if proxy else []) + remote_caveat(districts)
     missing = [g.contest if not proxy else str(g.district) for g in gaps if g.status == NO_RULING]
     if missing:
         caveats.append(f"No ruling candidate (no q*) in: {', '.join(missing)}.")

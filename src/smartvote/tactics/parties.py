@@ -76,11 +76,6 @@ def label_key(label: str) -> str:
     return " ".join(text.split())
 
 
-def list_label(header: str) -> str:
-    """A list column header without its ballot position (``"5. ЕДИНАЯ..."`` -> ``"ЕДИНАЯ..."``)."""
-    return re.sub(r"^\s*\d+\.\s*", "", header).strip()
-
-
 @functools.cache
 def party_mapping() -> PartyMapping:
     """The mapping shipped with smartvote (read once)."""

@@ -5,7 +5,7 @@ effective n (:data:`~smartvote.tactics.formats.DEFAULT_EFFECTIVE_N`), so every s
 the margin at half and at twice that n too. Shares are kept as published: what they leave to
 100% (undecided, refusals, parties not reported) is shown as a separate remainder and never
 redistributed among the parties. The margin is the normal approximation of a simple random
-sample, 1.96 * sqrt(p (1 - p) / n) (e.g. Agresti, *Categorical Data Analysis*, 3rd ed., §1.3).
+sample, 1.96 * sqrt(p (1 - p) / n) (the Wald interval of a proportion).
 """
 
 from __future__ import annotations
