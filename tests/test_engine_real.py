@@ -20,6 +20,7 @@ from smartvote.engine_data import Training, forecast, training_scales
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
 from smartvote.tactics.formats import read_polls
+from smartvote.tactics.recommend import WINS_ALONE
 from smartvote.tactics_data import attach_endorsements
 
 CHROMIUM = "/usr/bin/chromium"
@@ -184,3 +185,22 @@ def test_page_opens_in_headless_chromium(page: Path) -> None:
         assert tab.locator("#districts tr").count() == 26
         browser.close()
     assert all(url.startswith(("file:", "data:")) for url in requests)
+
+
+def test_an_adjustment_moves_the_pick_and_is_listed(
+    real_store: Store, engine_home: Path, training: Training
+) -> None:
+    from datetime import date
+
+    from smartvote.engine_data import run_engine
+    from smartvote.engine_report import recommendation_page
+    from smartvote.tactics.adjust import Adjustment
+
+    crafted = Adjustment(
+        216, "Вишневский Борис Лазаревич", 30.0, "crafted test input", "none (test)", date(2021, 9, 1)
+    )
+    cache = engine_home / "engine" / "training-2011-2016.json"
+    run = run_engine(real_store, "spb-2021-duma", adjustments=(crafted,), n_draws=500, cache=cache)
+    pick = next(d for d in run.recommendation.districts if d.district == "federal-smd-216")
+    assert pick.name == "Вишневский Борис Лазаревич" and WINS_ALONE in pick.flags
+    assert "crafted test input" in recommendation_page(run)

@@ -26,7 +26,7 @@ from smartvote.tactics.adjust import Adjustment
 from smartvote.tactics.baseline import Baseline, district_baseline
 from smartvote.tactics.coordinate import CoordinationCurve, coordination_curve
 from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
-from smartvote.tactics.recommend import DEFAULT_Q, Recommendation, recommend, simulate
+from smartvote.tactics.recommend import DEFAULT_Q, Recommendation, grid_index, recommend, simulate
 from smartvote.tactics.strength import (
     NATIONAL_SCALE_PRIOR,
     UNKNOWN_SHARE,
@@ -342,8 +342,9 @@ def run_engine(
     cache: Path | None = None,
 ) -> EngineRun:
     """Forecast, simulate, recommend and draw the coordination curve of ``election_id``."""
-    training = training_scales(store, national, cache)
+    grid_index(q)  # refuse a q off the grid before any work
     found = forecast(store, election_id, polls, adjustments)
+    training = training_scales(store, national, cache)
     sim = simulate(found.field, training.scales, n_draws, seed)
     result = recommend(found.field, sim, q, training.scales)
     return EngineRun(found, training, result, coordination_curve(sim, result.picks), seed)

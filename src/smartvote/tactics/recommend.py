@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from smartvote.errors import SmartvoteError
 from smartvote.tactics.strength import Field, Scales, draws
 
 #: The coordination grid: q = 0, 0.01, ..., 1.
@@ -50,11 +51,15 @@ class Simulation:
     mean_share: np.ndarray  # (districts, slots): the mean simulated share
 
 
+class GridError(SmartvoteError, ValueError):
+    """A coordination level off the grid."""
+
+
 def grid_index(q: float) -> int:
     """The grid index of ``q`` (which must be a multiple of 0.01 in [0, 1])."""
     k = round(q * STEPS)
     if not 0 <= k <= STEPS or abs(k - q * STEPS) > 1e-6:
-        raise ValueError(f"q must be a multiple of 0.01 between 0 and 1, got {q}")
+        raise GridError(f"q must be a multiple of 0.01 between 0 and 1, got {q}")
     return k
 
 
