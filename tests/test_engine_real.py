@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -72,19 +73,22 @@ def test_spb_stations_match_2016_by_number(real_store: Store, training: Training
         assert found.level == "candidate" and not found.baseline.without_baseline
 
 
-class _NoOutcome:
-    """A store that refuses to hand out any 2021 result."""
+class _PreVoteOnly:
+    """A store that refuses to hand out the results of ``election`` and flips its endorsements."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: Store, election: str) -> None:
+        self.store, self.election = store, election
 
     def load(self, election_id: str) -> Any:
-        assert election_id != "russia-duma-2021", "the forecast read the 2021 results"
+        assert election_id != self.election, "the forecast read the results"
         return self.store.load(election_id)
 
     def table(self, name: str, election_id: str, contest: str | None = None) -> pd.DataFrame:
-        assert (name, election_id) != ("votes", "russia-duma-2021"), "the forecast read the 2021 votes"
-        return self.store.table(name, election_id, contest)
+        assert (name, election_id) != ("votes", self.election), "the forecast read the votes"
+        table = self.store.table(name, election_id, contest)
+        if name == "choices" and election_id == self.election:
+            table = table.assign(endorsed=~table["endorsed"].astype(bool))
+        return table
 
     def has(self, election_id: str) -> bool:
         return self.store.has(election_id)
@@ -92,9 +96,17 @@ class _NoOutcome:
 
 def test_the_2021_forecast_reads_no_2021_result(real_store: Store, polls_file: Path) -> None:
     polls = read_polls(read_table_file(polls_file), str(polls_file))
-    found = forecast(_NoOutcome(real_store), "russia-duma-2021", polls)  # type: ignore[arg-type]
+    found = forecast(_PreVoteOnly(real_store, "russia-duma-2021"), "russia-duma-2021", polls)  # type: ignore[arg-type]
     assert found.level == "party" and found.baseline.by_own_districts
     assert len(found.field.districts) == 225
+
+
+def test_the_spb_forecast_ignores_results_and_endorsements(real_store: Store, polls_file: Path) -> None:
+    polls = read_polls(read_table_file(polls_file), str(polls_file))
+    guarded = forecast(_PreVoteOnly(real_store, "spb-2021-city"), "spb-2021-city", polls)  # type: ignore[arg-type]
+    plain = forecast(real_store, "spb-2021-city", polls)
+    assert guarded.field.names == plain.field.names
+    np.testing.assert_array_equal(guarded.field.mean, plain.field.mean)
 
 
 def test_backtest_a_reports_every_metric_against_the_baselines(cli: Any, polls_file: Path) -> None:
