@@ -216,3 +216,21 @@ def test_an_adjustment_moves_the_pick_and_is_listed(
     pick = next(d for d in run.recommendation.districts if d.district == "federal-smd-216")
     assert pick.name == "Вишневский Борис Лазаревич" and WINS_ALONE in pick.flags
     assert "crafted test input" in recommendation_page(run)
+
+
+def test_an_adjustment_for_an_unknown_candidate_names_its_row(
+    real_store: Store, engine_home: Path, training: Training, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SMARTVOTE_HOME", str(engine_home))
+    monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+    file = tmp_path / "adjust.csv"
+    file.write_text(
+        "district,candidate,effect_pp,reason,source,published\n216,Nobody,5,crafted,none (test),2021-09-01\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["recommend", "spb-2021-duma", "--adjust", str(file), "--draws", "100"])
+    assert result.exit_code == 1
+    assert (
+        result.output.strip()
+        == f"Error: {file}, row 1, column 'candidate': unknown candidate 'Nobody' in district 216"
+    )

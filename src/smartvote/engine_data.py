@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smartvote.datasets import CATALOGUE, dataset, fetch_file
-from smartvote.errors import SmartvoteError
+from smartvote.errors import InputError, SmartvoteError
 from smartvote.loader import read_path
 from smartvote.model import district_of
 from smartvote.store import Store, home
@@ -182,6 +182,7 @@ def forecast(
     election_id: str,
     polls: pd.DataFrame | None = None,
     adjustments: tuple[Adjustment, ...] = (),
+    adjustments_file: str = "adjustments",
 ) -> Forecast:
     """The field of ``election_id`` from its ballot, its station list and the prior list vote."""
     if election_id not in BASELINE_OF:
@@ -229,7 +230,9 @@ def forecast(
         notes.append(
             f"districts without a matched station (national shares used): {list(baseline.without_baseline)}"
         )
-    field, target = _field(election_id, level, choices, contests, baseline, poll_shares(polls), adjustments)
+    field, target = _field(
+        election_id, level, choices, contests, baseline, poll_shares(polls), adjustments, adjustments_file
+    )
     return Forecast(election_id, prior_id, level, field, baseline, target, adjustments, tuple(notes))
 
 
@@ -241,6 +244,7 @@ def _field(
     baseline: Baseline,
     poll: dict[str, float],
     adjustments: tuple[Adjustment, ...],
+    adjustments_file: str,
 ) -> tuple[Field, dict[str, float]]:
     mapping = party_mapping()
     choices = choices.assign(
@@ -284,7 +288,12 @@ def _field(
             if is_ruling:
                 ruling[i] = s
     mean = _with_adjustments(
-        mean, names, [parties[p] if p >= 0 else "" for p in party.ravel()], numbers, adjustments
+        mean,
+        names,
+        [parties[p] if p >= 0 else "" for p in party.ravel()],
+        numbers,
+        adjustments,
+        adjustments_file,
     )
     region = np.array([region_keys.index(baseline.region[baseline.districts.index(d)]) for d in numbers])
     field = Field(tuple(labels), tuple(names), parties, region_keys, party, mean, ruling, region)
@@ -297,6 +306,7 @@ def _with_adjustments(
     flat_parties: list[str],
     numbers: list[int],
     adjustments: tuple[Adjustment, ...],
+    file: str,
 ) -> np.ndarray:
     """Expected shares with each adjustment's effect (percentage points of the vote) added,
     floored at a tenth of :data:`UNKNOWN_SHARE`; an unknown district or candidate is an error."""
@@ -305,15 +315,15 @@ def _with_adjustments(
     mapping = party_mapping()
     for row, a in enumerate(adjustments, start=1):
         if a.district not in numbers:
-            raise SmartvoteError(f"adjustment {row}: unknown district {a.district}")
+            raise InputError(file, f"unknown district {a.district}", row, "district")
         i = numbers.index(a.district)
         hits = [s for s, n in enumerate(names[i]) if label_key(n) == label_key(a.candidate)]
         if not hits and mapping.knows(a.candidate):
             pid = mapping.party_id(a.candidate)
             hits = [s for s in range(len(names[i])) if flat_parties[i * width + s] == pid]
         if not hits:
-            raise SmartvoteError(
-                f"adjustment {row}: unknown candidate {a.candidate!r} in district {a.district}"
+            raise InputError(
+                file, f"unknown candidate {a.candidate!r} in district {a.district}", row, "candidate"
             )
         out[i, hits[0]] = max(UNKNOWN_SHARE / 10, out[i, hits[0]] + a.effect_pp / 100.0)
     return out
@@ -340,10 +350,11 @@ def run_engine(
     seed: int = DEFAULT_SEED,
     national: float = NATIONAL_SCALE_PRIOR,
     cache: Path | None = None,
+    adjustments_file: str = "adjustments",
 ) -> EngineRun:
     """Forecast, simulate, recommend and draw the coordination curve of ``election_id``."""
     grid_index(q)  # refuse a q off the grid before any work
-    found = forecast(store, election_id, polls, adjustments)
+    found = forecast(store, election_id, polls, adjustments, adjustments_file)
     training = training_scales(store, national, cache)
     sim = simulate(found.field, training.scales, n_draws, seed)
     result = recommend(found.field, sim, q, training.scales)

@@ -83,9 +83,11 @@ def _run(
 ) -> EngineRun:
     with Store() as store:
         adjustments = _adjustments(adjust, election_id)
+        label = "adjustments" if adjust is None else str(adjust)
         return run_engine(
-            store, election_id, _polls(polls), adjustments, q, n_draws, seed, cache=training_cache()
-        )
+            store, election_id, _polls(polls), adjustments, q, n_draws, seed, cache=training_cache(),
+            adjustments_file=label,
+        )  # fmt: skip
 
 
 def _echo_json(payload: Any) -> None:
