@@ -222,9 +222,11 @@ def forecast(
     if baseline.by_own_districts:
         notes.append(f"baseline: {prior_id} list votes in the same districts")
     else:
+        poor = int((baseline.district_match_rate < 0.5).sum())
         notes.append(
             f"baseline: {prior_id} list votes at stations matched by (region, number): "
-            f"{baseline.matched:,} of {baseline.stations:,} ({baseline.match_rate:.1%})"
+            f"{baseline.matched:,} of {baseline.stations:,} ({baseline.match_rate:.1%}); "
+            f"{poor} of {len(baseline.districts)} districts with under half of their stations matched"
         )
     if baseline.without_baseline:
         notes.append(

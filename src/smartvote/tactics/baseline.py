@@ -46,6 +46,7 @@ class Baseline:
     stations: int  # new stations looked up
     by_own_districts: bool  # the prior election's own districts were used
     without_baseline: tuple[int, ...]  # districts with no station found: national shares used
+    district_match_rate: np.ndarray  # per district: the share of its stations found
 
     @property
     def match_rate(self) -> float:
@@ -107,6 +108,7 @@ def district_baseline(
         found = districts[at] == prior_district
         rows, where = np.flatnonzero(found), at[found]
         matched = stations = len(target)
+        per_district = np.ones(len(districts))
     else:
         keys = _keys(prior)
         first = ~keys.duplicated().to_numpy()
@@ -115,6 +117,10 @@ def district_baseline(
         rows = np.flatnonzero(first)[position[hit]]
         where = np.searchsorted(districts, target["district"].astype("int64").to_numpy()[hit])
         matched, stations = int(hit.sum()), len(target)
+        station_district = np.searchsorted(districts, target["district"].astype("int64").to_numpy())
+        per_district = np.bincount(station_district, weights=hit, minlength=len(districts)) / np.bincount(
+            station_district, minlength=len(districts)
+        )
     totals = np.zeros((len(districts), len(parties)))
     np.add.at(totals, where, matrix[rows])
     region_of = (
@@ -136,4 +142,5 @@ def district_baseline(
         stations,
         use_own_districts,
         tuple(int(d) for d in districts[empty]),
+        per_district,
     )
