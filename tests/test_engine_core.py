@@ -88,6 +88,7 @@ def test_district_baseline_matches_stations_by_region_and_number() -> None:
     np.testing.assert_allclose(b.shares[0], [0.75, 0.25])
     np.testing.assert_allclose(b.shares[1], [0.25, 0.75])
     assert b.without_baseline == (9,)
+    assert b.district_match_rate.tolist() == [1.0, 0.5, 0.0]
     np.testing.assert_allclose(b.shares[2], [45 / 90, 45 / 90])  # the national result stands in
     assert b.national == pytest.approx({"kprf": 0.5, "ldpr": 0.5})
 

@@ -133,8 +133,7 @@ def recommend(
     if as_json:
         _echo_json(_run_json(run) | {"coordination": run.curve.to_json()})
         return
-    for note in run.forecast.notes:
-        console.print(f"[yellow]{note}[/yellow]")
+    _print_notes(run)
     table = Table(title=f"{election_id}: picks at q = {q:.0%} ({n_draws:,} draws, seed {seed})")
     for column in ("district", "pick", "party", "P(beats ruling)", "flags"):
         table.add_column(column)
@@ -142,6 +141,11 @@ def recommend(
         p = "—" if d.probability is None else f"{d.probability:.0%}"
         table.add_row(d.district, d.name, d.party, p, ", ".join(d.flags))
     console.print(table)
+
+
+def _print_notes(run: EngineRun) -> None:
+    for note in run.forecast.notes:
+        console.print(f"[yellow]{note}[/yellow]")
 
 
 @main.command("coordinate")
@@ -164,6 +168,7 @@ def coordinate(
             {"election": election_id, "notes": list(run.forecast.notes), "seed": seed} | curve.to_json()
         )
         return
+    _print_notes(run)
     table = Table(title=f"{election_id}: seats flipped (ruling seats at q = 0: {curve.ruling_seats:.1f})")
     for column in ("q", "mean", "median", "90% interval"):
         table.add_column(column, justify="right")
