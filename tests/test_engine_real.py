@@ -62,7 +62,7 @@ def cli(
 def test_training_pair_2011_2016(training: Training) -> None:
     assert training.pair == ("russia-duma-2011", "russia-duma-2016")
     assert training.match_rate == pytest.approx(0.86, abs=0.01)  # the issue: about 86%
-    assert training.districts == 218  # Crimea and Sevastopol (and 4 others) have no 2011 stations
+    assert training.districts == 218  # Crimea, Sevastopol, Ulyanovsk (2) and 159: no 2011 station
     assert 0 < training.scales.district < training.scales.regional < 1
 
 
