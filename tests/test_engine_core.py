@@ -89,6 +89,8 @@ def test_district_baseline_matches_stations_by_region_and_number() -> None:
     np.testing.assert_allclose(b.shares[1], [0.25, 0.75])
     assert b.without_baseline == (9,)
     assert b.district_match_rate.tolist() == [1.0, 0.5, 0.0]
+    assert b.votes.tolist() == [40.0, 40.0, 0.0]
+    assert b.regional(harmonise_region("город Москва")) == pytest.approx({"kprf": 0.5, "ldpr": 0.5})
     np.testing.assert_allclose(b.shares[2], [45 / 90, 45 / 90])  # the national result stands in
     assert b.national == pytest.approx({"kprf": 0.5, "ldpr": 0.5})
 

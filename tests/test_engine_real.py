@@ -18,6 +18,7 @@ from click.testing import CliRunner
 import smartvote.cli.engine as engine_cli
 from smartvote.cli import main
 from smartvote.engine_data import Training, forecast, training_scales
+from smartvote.errors import SmartvoteError
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
 from smartvote.tactics.formats import read_polls
@@ -234,3 +235,35 @@ def test_an_adjustment_for_an_unknown_candidate_names_its_row(
         result.output.strip()
         == f"Error: {file}, row 1, column 'candidate': unknown candidate 'Nobody' in district 216"
     )
+
+
+def test_a_regional_poll_moves_its_region_only(real_store: Store, polls_file: Path, tmp_path: Path) -> None:
+    from smartvote.engine_data import read_regional_polls
+
+    file = tmp_path / "regional.csv"
+    file.write_text(
+        "pollster,published,population,party,share_percent,source,region\n"
+        "crafted,2021-09,adults,Яблоко,40,none (test),Санкт-Петербург\n"
+        "crafted,2021-09,adults,КПРФ,5,none (test),Санкт-Петербург\n",
+        encoding="utf-8",
+    )
+    regional = read_regional_polls(read_table_file(file), str(file))
+    polls = read_polls(read_table_file(polls_file), str(polls_file))
+    plain = forecast(real_store, "spb-2021-duma", polls)
+    local = forecast(real_store, "spb-2021-duma", polls, regional_polls=regional)
+    yabloko = plain.field.parties.index("yabloko")
+    kprf = plain.field.parties.index("kprf")
+    on = plain.field.party == yabloko
+    assert (local.field.mean[on] > 2 * plain.field.mean[on]).all()
+    assert (local.field.mean[plain.field.party == kprf] < plain.field.mean[plain.field.party == kprf]).all()
+    assert "regional polls: санкт-петербург" in local.notes
+    file.write_text(
+        file.read_text(encoding="utf-8").replace("Санкт-Петербург", "Тверская область"), encoding="utf-8"
+    )
+    with pytest.raises(SmartvoteError, match="no district of the election there"):
+        forecast(
+            real_store,
+            "spb-2021-duma",
+            polls,
+            regional_polls=read_regional_polls(read_table_file(file), str(file)),
+        )

@@ -23,8 +23,9 @@ from smartvote.loader import read_path
 from smartvote.model import district_of
 from smartvote.store import Store, home
 from smartvote.tactics.adjust import Adjustment
-from smartvote.tactics.baseline import Baseline, district_baseline
+from smartvote.tactics.baseline import Baseline, district_baseline, harmonise_region
 from smartvote.tactics.coordinate import CoordinationCurve, coordination_curve
+from smartvote.tactics.formats import read_polls
 from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
 from smartvote.tactics.recommend import DEFAULT_Q, Recommendation, grid_index, recommend, simulate
 from smartvote.tactics.strength import (
@@ -177,12 +178,34 @@ def poll_shares(polls: pd.DataFrame | None) -> dict[str, float]:
     return {str(p): float(s) / 100.0 for p, s in latest.groupby("party_id")["share_percent"].mean().items()}
 
 
+def read_regional_polls(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """A poll file (docs/tactics-formats.md) with one more column, ``region``: the region the
+    poll sampled, named as in the election's data."""
+    if "region" not in raw.columns:
+        raise InputError(file, "missing required column", row=0, column="region")
+    region = raw["region"].astype(object).where(raw["region"].notna(), "").map(str).str.strip()
+    if (region == "").any():
+        raise InputError(file, "empty value", row=int(np.flatnonzero(region == "")[0]) + 1, column="region")
+    return read_polls(raw, file).assign(region=region.to_numpy())
+
+
+def regional_poll_shares(polls: pd.DataFrame | None) -> dict[str, dict[str, float]]:
+    """Harmonised region -> the shares of its latest poll, from a poll table with a ``region``."""
+    if polls is None or polls.empty:
+        return {}
+    return {
+        harmonise_region(str(region)): poll_shares(group)
+        for region, group in polls.groupby("region", sort=True)
+    }
+
+
 def forecast(
     store: Store,
     election_id: str,
     polls: pd.DataFrame | None = None,
     adjustments: tuple[Adjustment, ...] = (),
     adjustments_file: str = "adjustments",
+    regional_polls: pd.DataFrame | None = None,
 ) -> Forecast:
     """The field of ``election_id`` from its ballot, its station list and the prior list vote."""
     if election_id not in BASELINE_OF:
@@ -232,10 +255,42 @@ def forecast(
         notes.append(
             f"districts without a matched station (national shares used): {list(baseline.without_baseline)}"
         )
+    regional = regional_poll_shares(regional_polls)
+    if regional:
+        notes.append("regional polls: " + ", ".join(sorted(regional)))
     field, target = _field(
-        election_id, level, choices, contests, baseline, poll_shares(polls), adjustments, adjustments_file
+        election_id,
+        level,
+        choices,
+        contests,
+        baseline,
+        poll_shares(polls),
+        regional,
+        adjustments,
+        adjustments_file,
     )
     return Forecast(election_id, prior_id, level, field, baseline, target, adjustments, tuple(notes))
+
+
+def _expected(
+    baseline: Baseline, ballot: tuple[str, ...], poll: dict[str, float], regional: dict[str, dict[str, float]]
+) -> tuple[dict[str, float], np.ndarray]:
+    """The national target and the district x ballot expected shares: the national swing, and
+    in a region with its own poll that region's swing (from its vote-weighted prior shares)."""
+    have = [p for p in ballot if p in baseline.parties]
+    full = np.zeros((len(baseline.districts), len(ballot)))
+    full[:, [ballot.index(p) for p in have]] = baseline.shares[:, [baseline.parties.index(p) for p in have]]
+    target = national_target(baseline.national, poll, ballot)
+    expected = expected_shares(full, {p: baseline.national[p] for p in have}, target, ballot)
+    for region, shares in regional.items():
+        rows = np.array([r == region for r in baseline.region])
+        if not rows.any():
+            known = ", ".join(sorted(set(baseline.region)))
+            raise SmartvoteError(f"regional poll for {region!r}: no district of the election there ({known})")
+        prior = {p: s for p, s in baseline.regional(region).items() if p in have}
+        local = national_target(prior, shares, ballot)
+        expected[rows] = expected_shares(full[rows], prior, local, ballot)
+    return target, expected
 
 
 def _field(
@@ -245,6 +300,7 @@ def _field(
     contests: pd.DataFrame,
     baseline: Baseline,
     poll: dict[str, float],
+    regional_polls: dict[str, dict[str, float]],
     adjustments: tuple[Adjustment, ...],
     adjustments_file: str,
 ) -> tuple[Field, dict[str, float]]:
@@ -259,13 +315,7 @@ def _field(
         lists = choices[choices["contest"] == contests[contests["kind"] == "party_list"]["contest"].iloc[0]]
         rows = pd.concat([lists.assign(district=d) for d in baseline.districts], ignore_index=True)
     ballot = tuple(p for p in dict.fromkeys(rows["party_id"]) if p != INDEPENDENT)
-    target = national_target(baseline.national, poll, ballot)
-    have = [p for p in ballot if p in baseline.parties]
-    prior_cols = baseline.shares[:, [baseline.parties.index(p) for p in have]]
-    full = np.zeros((len(baseline.districts), len(ballot)))
-    full[:, [ballot.index(p) for p in have]] = prior_cols
-    prior = {p: baseline.national[p] for p in have}
-    expected = expected_shares(full, prior, target, ballot)
+    target, expected = _expected(baseline, ballot, poll, regional_polls)
     parties = (*ballot, INDEPENDENT)
     region_keys = tuple(dict.fromkeys(baseline.region))
     by_district = {d: g.sort_values("ballot_position", kind="stable") for d, g in rows.groupby("district")}
@@ -353,10 +403,11 @@ def run_engine(
     national: float = NATIONAL_SCALE_PRIOR,
     cache: Path | None = None,
     adjustments_file: str = "adjustments",
+    regional_polls: pd.DataFrame | None = None,
 ) -> EngineRun:
     """Forecast, simulate, recommend and draw the coordination curve of ``election_id``."""
     grid_index(q)  # refuse a q off the grid before any work
-    found = forecast(store, election_id, polls, adjustments, adjustments_file)
+    found = forecast(store, election_id, polls, adjustments, adjustments_file, regional_polls)
     training = training_scales(store, national, cache)
     sim = simulate(found.field, training.scales, n_draws, seed)
     result = recommend(found.field, sim, q, training.scales)

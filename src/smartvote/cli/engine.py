@@ -23,7 +23,14 @@ from smartvote.engine_backtests import (
     spb_2021,
     sv_2021,
 )
-from smartvote.engine_data import DEFAULT_DRAWS, DEFAULT_SEED, EngineRun, run_engine, training_cache
+from smartvote.engine_data import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    EngineRun,
+    read_regional_polls,
+    run_engine,
+    training_cache,
+)
 from smartvote.engine_report import recommendation_page
 from smartvote.errors import SmartvoteError
 from smartvote.importers.tabular import read_table_file
@@ -48,6 +55,9 @@ def _inputs(f: Any) -> Any:
     for option in reversed(
         (
             click.option("--polls", type=_FILE, help="Poll file (CSV, docs/tactics-formats.md)."),
+            click.option(
+                "--regional-polls", type=_FILE, help="Regional polls: the poll format + a region column."
+            ),
             click.option("--adjust", type=_FILE, help="Analyst adjustments (CSV), sourced before the vote."),
             click.option(
                 "--draws", "n_draws", type=click.IntRange(100), default=DEFAULT_DRAWS, show_default=True
@@ -79,14 +89,25 @@ def _adjustments(path: Path | None, election_id: str) -> tuple[Adjustment, ...]:
 
 
 def _run(
-    election_id: str, polls: Path | None, adjust: Path | None, q: float, n_draws: int, seed: int
+    election_id: str,
+    polls: Path | None,
+    regional_polls: Path | None,
+    adjust: Path | None,
+    q: float,
+    n_draws: int,
+    seed: int,
 ) -> EngineRun:
+    regional = (
+        None
+        if regional_polls is None
+        else read_regional_polls(read_table_file(regional_polls), str(regional_polls))
+    )
     with Store() as store:
         adjustments = _adjustments(adjust, election_id)
         label = "adjustments" if adjust is None else str(adjust)
         return run_engine(
             store, election_id, _polls(polls), adjustments, q, n_draws, seed, cache=training_cache(),
-            adjustments_file=label,
+            adjustments_file=label, regional_polls=regional,
         )  # fmt: skip
 
 
@@ -124,11 +145,11 @@ def _run_json(run: EngineRun) -> dict[str, Any]:
 @_inputs
 @reports_errors
 def recommend(
-    election_id: str, q: float, polls: Path | None, adjust: Path | None, n_draws: int, seed: int,
-    as_json: bool, html: Path | None,
+    election_id: str, q: float, polls: Path | None, regional_polls: Path | None, adjust: Path | None,
+    n_draws: int, seed: int, as_json: bool, html: Path | None,
 ) -> None:  # fmt: skip
     """The challenger to unite behind in every district, with its probability and flags."""
-    run = _run(election_id, polls, adjust, q, n_draws, seed)
+    run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
     _write_html(html, run)
     if as_json:
         _echo_json(_run_json(run) | {"coordination": run.curve.to_json()})
@@ -156,11 +177,11 @@ def _print_notes(run: EngineRun) -> None:
 @_inputs
 @reports_errors
 def coordinate(
-    election_id: str, q: float, polls: Path | None, adjust: Path | None, n_draws: int, seed: int,
-    as_json: bool, html: Path | None,
+    election_id: str, q: float, polls: Path | None, regional_polls: Path | None, adjust: Path | None,
+    n_draws: int, seed: int, as_json: bool, html: Path | None,
 ) -> None:  # fmt: skip
     """Seats flipped against coordination q, with 90% intervals (Monte Carlo, seeded)."""
-    run = _run(election_id, polls, adjust, q, n_draws, seed)
+    run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
     _write_html(html, run)
     curve = run.curve
     if as_json:

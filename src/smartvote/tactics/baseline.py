@@ -47,6 +47,14 @@ class Baseline:
     by_own_districts: bool  # the prior election's own districts were used
     without_baseline: tuple[int, ...]  # districts with no station found: national shares used
     district_match_rate: np.ndarray  # per district: the share of its stations found
+    votes: np.ndarray  # per district: the prior votes of its matched stations (the weights)
+
+    def regional(self, region: str) -> dict[str, float]:
+        """The prior shares of a region (harmonised key): its districts weighted by votes."""
+        rows = np.array([r == region for r in self.region])
+        weights = self.votes[rows] if self.votes[rows].sum() > 0 else np.ones(int(rows.sum()))
+        shares = weights @ self.shares[rows] / weights.sum()
+        return dict(zip(self.parties, (float(x) for x in shares), strict=True))
 
     @property
     def match_rate(self) -> float:
@@ -130,7 +138,8 @@ def district_baseline(
         .reindex(districts)
     )
     national = matrix.sum(axis=0) / matrix.sum()
-    empty = totals.sum(axis=1) == 0
+    votes = totals.sum(axis=1)
+    empty = votes == 0
     totals[empty] = national  # no station found: the national result stands in
     return Baseline(
         tuple(int(d) for d in districts),
@@ -143,4 +152,5 @@ def district_baseline(
         use_own_districts,
         tuple(int(d) for d in districts[empty]),
         per_district,
+        votes,
     )
