@@ -125,8 +125,8 @@ def test_adjustments_need_the_vote_date_and_are_listed(run: object, spb_home: Pa
 
 
 @pytest.mark.parametrize("kind", ["contest", "endorsements", "polls", "adjustments"])
-def test_validate_the_examples(run: object, kind: str) -> None:
-    result = run("validate", kind, EXAMPLES / f"{kind}.csv")
+def test_check_input_on_the_examples(run: object, kind: str) -> None:
+    result = run("check-input", kind, EXAMPLES / f"{kind}.csv")
     assert result.exit_code == 0 and "valid" in result.output
 
 

@@ -1,4 +1,4 @@
-"""Smart Voting commands: endorse, gap, effect, polls, validate."""
+"""Smart Voting commands: endorse, gap, effect, polls, check-input."""
 
 from __future__ import annotations
 
@@ -134,11 +134,11 @@ _READERS: dict[str, Callable[[pd.DataFrame, str], pd.DataFrame]] = {
 }
 
 
-@main.command("validate")
+@main.command("check-input")
 @click.argument("kind", type=click.Choice(list(_READERS)))
 @click.argument("file", type=_FILE)
 @reports_errors
-def validate(kind: str, file: Path) -> None:
+def check_input(kind: str, file: Path) -> None:
     """Check a Smart Voting input file against its format (docs/tactics-formats.md)."""
     frame = _READERS[kind](read_table_file(file), str(file))
     click.echo(f"{file}: {len(frame)} valid {kind} rows")
