@@ -47,9 +47,14 @@ BASELINE_OF = {
 }
 
 
+#: Bumped when the fit changes, so that a cached fit of an older model is not reused
+#: (2: local errors scaled by the free vote, ``strength.error_multiplier``).
+TRAINING_VERSION = 2
+
+
 def training_cache() -> Path:
     """Where the CLI keeps the fitted scales (fitting reads two elections: seconds)."""
-    return home() / "engine" / "training-2011-2016.json"
+    return home() / "engine" / f"training-2011-2016-v{TRAINING_VERSION}.json"
 
 
 #: The training pair of the error scales (it must not include the election tested).
@@ -105,7 +110,9 @@ def training_scales(
     """Regional and district scales fitted on 2011 -> 2016 (kept in ``cache`` when given).
 
     The 2011 list votes are aggregated into the 2016 districts through stations matched by
-    (region, number); the national swing is the actual 2016 national result (training only).
+    (region, number); the national swing is the actual 2016 national result (training only);
+    the residuals of the parties other than the ruling one are scaled by the free vote
+    (:func:`~smartvote.tactics.strength.fit_scales`).
     """
     if cache is not None and cache.is_file():
         saved = json.loads(cache.read_text(encoding="utf-8"))
@@ -127,11 +134,25 @@ def training_scales(
     swing = np.array([actual.national[p] / baseline.national[p] for p in parties])
     predicted = _normalised(baseline.shares[keep][:, old_cols] * swing)
     observed = _normalised(actual.shares[keep][:, new_cols])
-    scales = fit_scales(predicted, observed, np.array(baseline.region)[keep], parties, national)
+    ruling = _ruling_party(new.choices)
+    scales = fit_scales(
+        predicted,
+        observed,
+        np.array(baseline.region)[keep],
+        parties,
+        national,
+        parties.index(ruling) if ruling in parties else None,
+    )
     training = Training(scales, TRAINING_PAIR, baseline.match_rate, int(keep.sum()), parties)
     if cache is not None:
         _save(cache, training)
     return training
+
+
+def _ruling_party(choices: pd.DataFrame) -> str | None:
+    """The party id of the ruling list, if the list contest has one."""
+    rows = choices[(choices["contest"] == LIST_CONTEST) & choices["ruling"].astype(bool)]
+    return party_mapping().party_id(rows["party"].iloc[0]) if len(rows) else None
 
 
 def _save(cache: Path, training: Training) -> None:

@@ -7,12 +7,20 @@ Around it, log-normal errors at three levels (Gelman & King, "A Unified Method o
 Electoral Systems and Redistricting Plans", AJPS 38(2), 1994, model national, regional and
 district variation in the same additive way):
 
-    share[d, c] ∝ mean[d, c] · exp(σ_nat · z[p] + σ_reg · z[region(d), p] + σ_dist · z[d, c])
+    share[d, c] ∝ mean[d, c] · exp(σ_nat · z[p] + g[d, c] · (σ_reg · z[region(d), p] + σ_dist · z[d, c]))
 
 with every z standard normal: z[p] is shared by every district of a draw (a polling miss),
 z[region, p] by the districts of a region, z[d, c] is the district's own. Shares are then
-renormalised over the district's candidates. The scales are fitted on a past pair of
-elections by :func:`fit_scales`; the national scale is a documented prior (docs/engine.md).
+renormalised over the district's candidates. The local (regional and district) errors of a
+non-ruling candidate grow as the vote left to the non-ruling candidates shrinks:
+g[d, c] = min(:data:`MAX_ERROR_MULTIPLIER`, :data:`FREE_VOTE_REFERENCE` / (1 - u[d])) with u[d]
+the ruling candidate's expected share (g = 1 for the ruling candidate). On the training pair
+the log-share residuals of the opposition parties times (1 - u) have the same spread at every
+level of u, while the residuals themselves are seven times wider where the ruling party had
+over 80% than where it had under 45% (docs/engine.md); one constant scale per party would
+spread the errors of the few districts with an overwhelming ruling share over all the others. The
+scales are fitted on a past pair of elections by :func:`fit_scales`; the national scale is a
+documented prior (docs/engine.md).
 
 The model knows parties, not people: a candidate's personal strength enters only through the
 analyst's adjustments.
@@ -31,6 +39,12 @@ UNKNOWN_SHARE = 0.01
 #: The national-swing scale (log-share): a prior, not fitted (docs/engine.md gives the reasoning
 #: and the sensitivity of the backtest to it).
 NATIONAL_SCALE_PRIOR = 0.20
+#: The scales of non-ruling candidates are quoted for a district where the ruling candidate
+#: expects this share of the vote (their local errors are scaled by this over 1 - u).
+FREE_VOTE_REFERENCE = 0.5
+#: Cap of that multiplier (reached at u = 0.95): beyond it the order of the non-ruling
+#: candidates is random anyway, and the cap keeps exp() of the errors finite in float32.
+MAX_ERROR_MULTIPLIER = 10.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,26 @@ def expected_shares(
     return out
 
 
+def error_multiplier(ruling_share: np.ndarray) -> np.ndarray:
+    """The local-error multiplier of a non-ruling candidate where the ruling candidate expects
+    ``ruling_share`` (0 where there is none): reference / (1 - u), capped."""
+    free = np.maximum(1.0 - np.asarray(ruling_share, dtype=float), FREE_VOTE_REFERENCE / MAX_ERROR_MULTIPLIER)
+    return np.minimum(MAX_ERROR_MULTIPLIER, FREE_VOTE_REFERENCE / free)
+
+
+def slot_multipliers(field: Field) -> np.ndarray:
+    """District x slot local-error multipliers: 1 for the ruling candidate, the
+    :func:`error_multiplier` of the ruling candidate's expected share for the others."""
+    n_districts, _ = field.shape
+    has_ruling = field.ruling >= 0
+    rows = np.arange(n_districts)
+    total = field.mean.sum(axis=1)
+    ruling_share = np.where(has_ruling, field.mean[rows, np.maximum(field.ruling, 0)] / total, 0.0)
+    out = np.repeat(error_multiplier(ruling_share)[:, None], field.shape[1], axis=1)
+    out[rows[has_ruling], field.ruling[has_ruling]] = 1.0
+    return out
+
+
 def draws(
     field: Field, scales: Scales, n: int, rng: np.random.Generator, chunk: int = 500
 ) -> Iterator[np.ndarray]:
@@ -122,17 +156,20 @@ def draws(
     mean = field.mean.astype(np.float32)
     n_parties, n_regions = len(field.parties), len(field.regions)
     regional_scale, district_scale = scales.vectors(field.parties)
+    multiplier = slot_multipliers(field).astype(np.float32)
     slot_scale = district_scale[party]
-    # national + regional errors are drawn per (region, party) and gathered once per slot
+    # regional errors are drawn per (region, party), national ones per party, and gathered per slot
     cell = (field.region[:, None] * n_parties + party).ravel()
     done = 0
     while done < n:
         m = min(chunk, n - done)
-        shared = rng.standard_normal((m, n_regions, n_parties), dtype=np.float32) * regional_scale
-        shared += rng.standard_normal((m, 1, n_parties), dtype=np.float32) * np.float32(scales.national)
+        regional = rng.standard_normal((m, n_regions, n_parties), dtype=np.float32) * regional_scale
+        national = rng.standard_normal((m, n_parties), dtype=np.float32) * np.float32(scales.national)
         noise = rng.standard_normal((m, n_districts, n_slots), dtype=np.float32)
         noise *= slot_scale
-        noise += np.take(shared.reshape(m, -1), cell, axis=1).reshape(m, n_districts, n_slots)
+        noise += np.take(regional.reshape(m, -1), cell, axis=1).reshape(m, n_districts, n_slots)
+        noise *= multiplier
+        noise += np.take(national, party, axis=1)
         shares = np.exp(noise, out=noise)
         shares *= mean
         shares /= shares.sum(axis=2, keepdims=True)
@@ -146,19 +183,25 @@ def fit_scales(
     region: np.ndarray,
     parties: tuple[str, ...],
     national: float = NATIONAL_SCALE_PRIOR,
+    ruling: int | None = None,
 ) -> Scales:
     """Regional and district scales from a training pair (method of moments on log residuals).
 
     ``predicted`` and ``actual`` are district x party shares (positive); residual
-    r = log(actual / predicted), centred per party (a national miss is not a regional one).
-    The regional component is the mean residual of a region's districts; its variance, less
-    the district noise it still carries (σ_dist² / n_region), is σ_reg²; σ_dist² is the
+    r = log(actual / predicted), centred per party (a national miss is not a regional one),
+    and divided, in the columns other than ``ruling`` (the ruling party's column, if any), by
+    the :func:`error_multiplier` of the ruling party's predicted share. The regional component
+    is the mean residual of a region's districts; its variance, less the district noise it
+    still carries (σ_dist² / n_region), is σ_reg²; σ_dist² is the
     within-region variance. Computed per party and pooled over the parties.
     """
     if not ((predicted > 0) & (actual > 0)).all():
         raise ValueError("fit_scales needs positive shares")
     residual = np.log(actual) - np.log(predicted)
     residual -= residual.mean(axis=0)
+    if ruling is not None:
+        others = np.arange(residual.shape[1]) != ruling
+        residual[:, others] /= error_multiplier(predicted[:, ruling])[:, None]
     regions, inverse, counts = np.unique(region, return_inverse=True, return_counts=True)
     means = np.zeros((len(regions), residual.shape[1]))
     np.add.at(means, inverse, residual)
