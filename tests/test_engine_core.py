@@ -228,18 +228,26 @@ def test_error_multiplier_scales_with_the_free_vote() -> None:
     np.testing.assert_allclose(slot_multipliers(field), [[1, 2, 2], [1, 1, 1], [0.5, 0.5, 0.5]])
 
 
-def test_fit_scales_recovers_scales_of_free_vote_scaled_errors() -> None:
+def test_fit_scales_recovers_scales_in_the_models_parameterisation() -> None:
     rng = np.random.default_rng(6)
     regions = np.repeat(np.arange(80), 6)
     predicted = rng.dirichlet([5, 3, 2], size=len(regions))  # party "a" (column 0) rules
     noise = 0.3 * rng.standard_normal((80, 3))[regions] + 0.15 * rng.standard_normal((len(regions), 3))
-    noise[:, 1:] *= error_multiplier(predicted[:, 0])[:, None]
-    scales = fit_scales(predicted, predicted * np.exp(noise), regions, ("a", "b", "c"), ruling=0)
+    noise[:, 1:] *= error_multiplier(predicted[:, 0])[:, None]  # the others' errors: x free vote
+    actual = predicted * np.exp(noise)
+    odds = predicted[:, 0] / (1 - predicted[:, 0]) * np.exp(noise[:, 0])  # the ruling error: log-odds
+    actual[:, 0] = odds / (1 + odds)
+    scales = fit_scales(predicted, actual, regions, ("a", "b", "c"), ruling=0)
+    for party, regional, district in scales.by_party:
+        assert regional == pytest.approx(0.3, abs=0.06), party
+        assert district == pytest.approx(0.15, abs=0.02), party
     assert scales.regional == pytest.approx(0.3, abs=0.04)
     assert scales.district == pytest.approx(0.15, abs=0.02)
-    # without the multiplier the same residuals look wider for the non-ruling parties
-    plain = fit_scales(predicted, predicted * np.exp(noise), regions, ("a", "b", "c"))
+    # read as one log-share scale per party, the same residuals look wider for the others
+    plain = fit_scales(predicted, actual, regions, ("a", "b", "c"))
     assert plain.district > scales.district + 0.02
+    with pytest.raises(ValueError, match="below 1"):
+        fit_scales(predicted, np.where(np.arange(3) == 0, 1.0, actual), regions, ("a", "b", "c"), ruling=0)
 
 
 def test_draws_widen_non_ruling_errors_where_the_ruling_share_is_high() -> None:

@@ -48,8 +48,9 @@ BASELINE_OF = {
 
 
 #: Bumped when the fit changes, so that a cached fit of an older model is not reused
-#: (2: local errors scaled by the free vote, ``strength.error_multiplier``).
-TRAINING_VERSION = 2
+#: (3: local errors scaled by the free vote, ``strength.error_multiplier``; the ruling
+#: party fitted on log-odds).
+TRAINING_VERSION = 3
 
 
 def training_cache() -> Path:
@@ -104,6 +105,47 @@ class Training:
     parties: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class TrainingPair:
+    """The districts of the training pair with a baseline, over the fitted parties (shares
+    renormalised to them): the 2011 shares (``previous``), the same moved by the actual 2016
+    national swing (``predicted``), and the 2016 shares (``observed``)."""
+
+    parties: tuple[str, ...]
+    previous: np.ndarray  # districts x parties
+    predicted: np.ndarray
+    observed: np.ndarray
+    region: np.ndarray  # harmonised region per district
+    ruling: int | None  # column of the ruling party
+    match_rate: float
+
+
+def training_pair(store: Store) -> TrainingPair:
+    """The 2011 list votes aggregated into the 2016 districts through stations matched by
+    (region, number), over the parties with at least :data:`FIT_MIN_SHARE` in both elections."""
+    for election_id in TRAINING_PAIR:
+        require_election(store, election_id)
+    old, new = (store.load(e) for e in TRAINING_PAIR)
+    baseline = district_baseline(old.stations, old.choices, old.votes, new.stations, use_own_districts=False)
+    actual = district_baseline(new.stations, new.choices, new.votes, new.stations, use_own_districts=True)
+    parties = tuple(
+        p for p in baseline.parties if min(baseline.national[p], actual.national.get(p, 0.0)) >= FIT_MIN_SHARE
+    )
+    keep = ~np.isin(baseline.districts, baseline.without_baseline)
+    previous = _normalised(baseline.shares[keep][:, [baseline.parties.index(p) for p in parties]])
+    swing = np.array([actual.national[p] / baseline.national[p] for p in parties])
+    ruling = _ruling_party(new.choices)
+    return TrainingPair(
+        parties,
+        previous,
+        _normalised(previous * swing),
+        _normalised(actual.shares[keep][:, [actual.parties.index(p) for p in parties]]),
+        np.array(baseline.region)[keep],
+        parties.index(ruling) if ruling in parties else None,
+        baseline.match_rate,
+    )
+
+
 def training_scales(
     store: Store, national: float = NATIONAL_SCALE_PRIOR, cache: Path | None = None
 ) -> Training:
@@ -120,30 +162,9 @@ def training_scales(
         return Training(
             scales, TRAINING_PAIR, saved["match_rate"], saved["districts"], tuple(saved["parties"])
         )
-    for election_id in TRAINING_PAIR:
-        require_election(store, election_id)
-    old, new = (store.load(e) for e in TRAINING_PAIR)
-    baseline = district_baseline(old.stations, old.choices, old.votes, new.stations, use_own_districts=False)
-    actual = district_baseline(new.stations, new.choices, new.votes, new.stations, use_own_districts=True)
-    parties = tuple(
-        p for p in baseline.parties if min(baseline.national[p], actual.national.get(p, 0.0)) >= FIT_MIN_SHARE
-    )
-    keep = ~np.isin(baseline.districts, baseline.without_baseline)
-    old_cols = [baseline.parties.index(p) for p in parties]
-    new_cols = [actual.parties.index(p) for p in parties]
-    swing = np.array([actual.national[p] / baseline.national[p] for p in parties])
-    predicted = _normalised(baseline.shares[keep][:, old_cols] * swing)
-    observed = _normalised(actual.shares[keep][:, new_cols])
-    ruling = _ruling_party(new.choices)
-    scales = fit_scales(
-        predicted,
-        observed,
-        np.array(baseline.region)[keep],
-        parties,
-        national,
-        parties.index(ruling) if ruling in parties else None,
-    )
-    training = Training(scales, TRAINING_PAIR, baseline.match_rate, int(keep.sum()), parties)
+    pair = training_pair(store)
+    scales = fit_scales(pair.predicted, pair.observed, pair.region, pair.parties, national, pair.ruling)
+    training = Training(scales, TRAINING_PAIR, pair.match_rate, len(pair.region), pair.parties)
     if cache is not None:
         _save(cache, training)
     return training

@@ -264,6 +264,16 @@ def party_json(run: PartyBacktestRun) -> dict[str, Any]:
         "coverage90": {"all": r.shares.coverage90_all} | r.shares.coverage90,
         "reliability": r.reliability,
         "sensitivity_national_scale": r.sensitivity,
+        "training_in_sample": {
+            "event": "the strongest non-ruling list party of each 2016 district, from 2011 moved by the "
+            "actual 2016 national result, with the scales fitted on the same pair (no national error)",
+            "districts": run.in_sample.districts,
+            "accuracy": run.in_sample.accuracy,
+            "brier": run.in_sample.brier,
+            "log_score": run.in_sample.log_score,
+            "coverage90": {"all": run.in_sample.shares.coverage90_all} | run.in_sample.shares.coverage90,
+            "reliability": run.in_sample.reliability,
+        },
         "scales": asdict(run.training.scales),
         "training": {"pair": list(run.training.pair), "station_match_rate": run.training.match_rate},
         "notes": list(run.notes),

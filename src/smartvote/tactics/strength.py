@@ -188,20 +188,28 @@ def fit_scales(
     """Regional and district scales from a training pair (method of moments on log residuals).
 
     ``predicted`` and ``actual`` are district x party shares (positive); residual
-    r = log(actual / predicted), centred per party (a national miss is not a regional one),
-    and divided, in the columns other than ``ruling`` (the ruling party's column, if any), by
-    the :func:`error_multiplier` of the ruling party's predicted share. The regional component
-    is the mean residual of a region's districts; its variance, less the district noise it
-    still carries (σ_dist² / n_region), is σ_reg²; σ_dist² is the
-    within-region variance. Computed per party and pooled over the parties.
+    r = log(actual / predicted), centred per party (a national miss is not a regional one).
+    With a ``ruling`` column (the ruling party's), the model's own parameterisation is fitted:
+    the ruling party's residual is its log-odds residual, logit(actual) - logit(predicted) —
+    :func:`draws` perturbs its share and renormalises, which moves its log-odds (not its
+    log-share) by its error, and at half the vote a log-share residual is only half of that —
+    and the other columns are divided by the :func:`error_multiplier` of the ruling party's
+    predicted share; the pooled scales are then those of the non-ruling parties (the ones
+    they stand in for). The regional component is the mean residual of a region's districts;
+    its variance, less the district noise it still carries (σ_dist² / n_region), is σ_reg²;
+    σ_dist² is the within-region variance. Computed per party and pooled over the parties.
     """
     if not ((predicted > 0) & (actual > 0)).all():
         raise ValueError("fit_scales needs positive shares")
     residual = np.log(actual) - np.log(predicted)
-    residual -= residual.mean(axis=0)
+    pooled = np.ones(residual.shape[1], dtype=bool)
     if ruling is not None:
-        others = np.arange(residual.shape[1]) != ruling
-        residual[:, others] /= error_multiplier(predicted[:, ruling])[:, None]
+        if not (max(predicted[:, ruling].max(), actual[:, ruling].max()) < 1):
+            raise ValueError("fit_scales needs ruling shares below 1")
+        pooled[ruling] = False
+        residual[:, ruling] -= np.log1p(-actual[:, ruling]) - np.log1p(-predicted[:, ruling])
+        residual[:, pooled] /= error_multiplier(predicted[:, ruling])[:, None]
+    residual -= residual.mean(axis=0)
     regions, inverse, counts = np.unique(region, return_inverse=True, return_counts=True)
     means = np.zeros((len(regions), residual.shape[1]))
     np.add.at(means, inverse, residual)
@@ -212,7 +220,7 @@ def fit_scales(
     regional_sd, district_sd = np.sqrt(np.maximum(regional_var, 0.0)), np.sqrt(district_var)
     return Scales(
         national,
-        float(np.sqrt(np.mean(regional_sd**2))),
-        float(np.sqrt(np.mean(district_sd**2))),
+        float(np.sqrt(np.mean(regional_sd[pooled] ** 2))),
+        float(np.sqrt(np.mean(district_sd[pooled] ** 2))),
         tuple((p, float(r), float(d)) for p, r, d in zip(parties, regional_sd, district_sd, strict=True)),
     )
