@@ -24,6 +24,7 @@ from smartvote.engine_data import (
     Training,
     TrainingPair,
     forecast,
+    forecast_scales,
     require_election,
     run_engine,
     training_pair,
@@ -86,7 +87,7 @@ def russia_2016_2021(
     sensitivity: dict[str, dict[str, float]] = {}
     main_result = None
     for national in SENSITIVITY:
-        scales = replace(training.scales, national=national)
+        scales = forecast_scales(training, found, national)
         samples = _samples(found, scales, n_draws, seed)[:, :, : len(parties)]
         result = party_backtest(samples, observed, previous, oracle, ruling, parties)
         sensitivity[f"{national:.2f}"] = {

@@ -52,13 +52,22 @@ class Scales:
     """Standard deviations of the log-share errors at the three levels.
 
     ``regional`` and ``district`` are pooled over the fitted parties; ``by_party`` holds a
-    party's own (regional, district) scales where the training pair had it.
+    party's own (regional, district) scales where the training pair had it;
+    ``national_by_party`` a party's own national scale where it is not ``national`` (a party
+    without a poll share carries its prior share over: its national error is a whole
+    inter-election change, not a polling miss).
     """
 
     national: float
     regional: float
     district: float
     by_party: tuple[tuple[str, float, float], ...] = ()
+    national_by_party: tuple[tuple[str, float], ...] = ()
+
+    def national_vector(self, parties: tuple[str, ...]) -> np.ndarray:
+        """Per-party national scales."""
+        own = dict(self.national_by_party)
+        return np.array([own.get(p, self.national) for p in parties], dtype=np.float32)
 
     def vectors(self, parties: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Per-party regional and district scales (pooled for parties not fitted)."""
@@ -156,6 +165,7 @@ def draws(
     mean = field.mean.astype(np.float32)
     n_parties, n_regions = len(field.parties), len(field.regions)
     regional_scale, district_scale = scales.vectors(field.parties)
+    national_scale = scales.national_vector(field.parties)
     multiplier = slot_multipliers(field).astype(np.float32)
     slot_scale = district_scale[party]
     # regional errors are drawn per (region, party), national ones per party, and gathered per slot
@@ -164,7 +174,7 @@ def draws(
     while done < n:
         m = min(chunk, n - done)
         regional = rng.standard_normal((m, n_regions, n_parties), dtype=np.float32) * regional_scale
-        national = rng.standard_normal((m, n_parties), dtype=np.float32) * np.float32(scales.national)
+        national = rng.standard_normal((m, n_parties), dtype=np.float32) * national_scale
         noise = rng.standard_normal((m, n_districts, n_slots), dtype=np.float32)
         noise *= slot_scale
         noise += np.take(regional.reshape(m, -1), cell, axis=1).reshape(m, n_districts, n_slots)
