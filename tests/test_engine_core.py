@@ -32,7 +32,16 @@ from smartvote.tactics.recommend import (
     recommend,
     thresholds,
 )
-from smartvote.tactics.strength import Field, Scales, draws, expected_shares, fit_scales, national_target
+from smartvote.tactics.strength import (
+    Field,
+    Scales,
+    draws,
+    error_multiplier,
+    expected_shares,
+    fit_scales,
+    national_target,
+    slot_multipliers,
+)
 
 
 def test_region_names_are_harmonised_across_elections() -> None:
@@ -205,6 +214,49 @@ def test_fit_scales_recovers_known_scales() -> None:
     assert scales.national == 0.2
     assert scales.regional == pytest.approx(0.3, abs=0.04)
     assert scales.district == pytest.approx(0.15, abs=0.02)
+
+
+def test_error_multiplier_scales_with_the_free_vote() -> None:
+    # reference 1/2 over the vote left to the others, capped at 10 (u = 0.95)
+    np.testing.assert_allclose(
+        error_multiplier(np.array([0.0, 0.5, 0.75, 0.9, 0.95, 0.999])), [0.5, 1, 2, 5, 10, 10]
+    )
+    field = _field([("R", "A", "B"), ("R", "A", "B"), ("X", "Y", "Z")], [0, 1, -1])
+    field = replace(field, mean=np.array([[0.75, 0.15, 0.1], [0.25, 0.5, 0.25], [0.5, 0.25, 0.25]]))
+    # district 1: R expects 75% -> x2 for A and B; district 2: the ruling slot (A) expects 50%;
+    # district 3: no ruling candidate (u = 0) -> x0.5 for everyone
+    np.testing.assert_allclose(slot_multipliers(field), [[1, 2, 2], [1, 1, 1], [0.5, 0.5, 0.5]])
+
+
+def test_fit_scales_recovers_scales_in_the_models_parameterisation() -> None:
+    rng = np.random.default_rng(6)
+    regions = np.repeat(np.arange(80), 6)
+    predicted = rng.dirichlet([5, 3, 2], size=len(regions))  # party "a" (column 0) rules
+    noise = 0.3 * rng.standard_normal((80, 3))[regions] + 0.15 * rng.standard_normal((len(regions), 3))
+    noise[:, 1:] *= error_multiplier(predicted[:, 0])[:, None]  # the others' errors: x free vote
+    actual = predicted * np.exp(noise)
+    odds = predicted[:, 0] / (1 - predicted[:, 0]) * np.exp(noise[:, 0])  # the ruling error: log-odds
+    actual[:, 0] = odds / (1 + odds)
+    scales = fit_scales(predicted, actual, regions, ("a", "b", "c"), ruling=0)
+    for party, regional, district in scales.by_party:
+        assert regional == pytest.approx(0.3, abs=0.06), party
+        assert district == pytest.approx(0.15, abs=0.02), party
+    assert scales.regional == pytest.approx(0.3, abs=0.04)
+    assert scales.district == pytest.approx(0.15, abs=0.02)
+    # read as one log-share scale per party, the same residuals look wider for the others
+    plain = fit_scales(predicted, actual, regions, ("a", "b", "c"))
+    assert plain.district > scales.district + 0.02
+    with pytest.raises(ValueError, match="below 1"):
+        fit_scales(predicted, np.where(np.arange(3) == 0, 1.0, actual), regions, ("a", "b", "c"), ruling=0)
+
+
+def test_draws_widen_non_ruling_errors_where_the_ruling_share_is_high() -> None:
+    field = _field([("R", "A", "B")] * 2, [0, 0])
+    field = replace(field, mean=np.array([[0.3, 0.35, 0.35], [0.9, 0.05, 0.05]]))
+    shares = np.concatenate(list(draws(field, Scales(0.0, 0.0, 0.2), 4000, np.random.default_rng(2))))
+    spread = np.log(shares[:, :, 1] / shares[:, :, 2]).std(axis=0)
+    # log(A / B) has sd sqrt(2) * 0.2 * g: g = 0.5 / 0.7 in district 1, 0.5 / 0.1 = 5 in district 2
+    np.testing.assert_allclose(spread, np.sqrt(2) * 0.2 * np.array([0.5 / 0.7, 5.0]), rtol=0.05)
 
 
 def test_draws_share_national_and_regional_errors() -> None:

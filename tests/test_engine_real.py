@@ -7,6 +7,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
 from smartvote.cli import main
-from smartvote.engine_data import Training, forecast, training_scales
+from smartvote.engine_data import Training, forecast, forecast_scales, training_scales
 from smartvote.errors import SmartvoteError
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
@@ -65,6 +66,23 @@ def test_training_pair_2011_2016(training: Training) -> None:
     assert training.match_rate == pytest.approx(0.86, abs=0.01)  # the issue: about 86%
     assert training.districts == 218  # Crimea, Sevastopol, Ulyanovsk (2) and 159: no 2011 station
     assert 0 < training.scales.district < training.scales.regional < 1
+
+
+def test_parties_without_a_poll_share_get_the_carried_over_national_scale(
+    real_store: Store, training: Training, polls_file: Path
+) -> None:
+    # official list results (CEC): 2011 UR 49.32, KPRF 19.19, LDPR 11.67, SR 13.24, Yabloko 3.43;
+    # 2016 UR 54.20, KPRF 13.34, LDPR 13.14, SR 6.22, Yabloko 1.99 -> RMS of the log changes 0.452
+    assert training.carried_over == pytest.approx(0.452, abs=0.01)
+    polls = read_polls(read_table_file(polls_file), str(polls_file))
+    found = forecast(real_store, "russia-duma-2021", polls)
+    scales = forecast_scales(training, found, 0.2)
+    parties = ("kprf", "new-people", "party-of-pensioners", "green-alternative")
+    np.testing.assert_allclose(
+        scales.national_vector(parties), [0.2, 0.2, training.carried_over, training.carried_over]
+    )
+    without_poll = forecast_scales(training, replace(found, polled=()), 0.2)  # every party carried over
+    assert without_poll.national_vector(("kprf",))[0] == pytest.approx(training.carried_over)
 
 
 def test_spb_stations_match_2016_by_number(real_store: Store, training: Training) -> None:
@@ -124,6 +142,9 @@ def test_backtest_a_reports_every_metric_against_the_baselines(cli: Any, polls_f
     assert set(report["sensitivity_national_scale"]) == {"0.10", "0.20", "0.30"}
     assert sum(row["count"] for row in report["reliability"]) == 225 * 13
     assert set(report["per_party_rmse"]) >= {"united-russia", "kprf", "ldpr", "just-russia", "new-people"}
+    in_sample = report["training_in_sample"]  # 2011 -> 2016 with its own fit: intervals near 90%
+    assert in_sample["districts"] == 218
+    assert 0.85 <= in_sample["coverage90"]["all"] <= 0.95
 
 
 def test_backtest_b_spb_2021_from_the_cli(cli: Any, polls_file: Path) -> None:

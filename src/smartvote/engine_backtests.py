@@ -22,9 +22,12 @@ from smartvote.engine_data import (
     DEFAULT_SEED,
     Forecast,
     Training,
+    TrainingPair,
     forecast,
+    forecast_scales,
     require_election,
     run_engine,
+    training_pair,
     training_scales,
 )
 from smartvote.errors import SmartvoteError
@@ -40,7 +43,7 @@ from smartvote.tactics.backtest import (
 )
 from smartvote.tactics.baseline import district_baseline
 from smartvote.tactics.districts import candidate_districts
-from smartvote.tactics.strength import NATIONAL_SCALE_PRIOR, Scales, draws, expected_shares
+from smartvote.tactics.strength import NATIONAL_SCALE_PRIOR, Field, Scales, draws, expected_shares
 from smartvote.tactics_data import stored_endorsements
 
 BACKTESTS = ("russia-2016-2021", "spb-2021", "sv-2021")
@@ -52,6 +55,7 @@ BACKTEST_DRAWS = 4000
 class PartyBacktestRun:
     result: PartyBacktest
     training: Training
+    in_sample: PartyBacktest  # the training pair forecast with its own fit (:func:`training_backtest`)
     notes: tuple[str, ...]
     draws: int
     seed: int
@@ -83,7 +87,7 @@ def russia_2016_2021(
     sensitivity: dict[str, dict[str, float]] = {}
     main_result = None
     for national in SENSITIVITY:
-        scales = replace(training.scales, national=national)
+        scales = forecast_scales(training, found, national)
         samples = _samples(found, scales, n_draws, seed)[:, :, : len(parties)]
         result = party_backtest(samples, observed, previous, oracle, ruling, parties)
         sensitivity[f"{national:.2f}"] = {
@@ -95,8 +99,37 @@ def russia_2016_2021(
             main_result = result
     assert main_result is not None
     return PartyBacktestRun(
-        replace(main_result, sensitivity=sensitivity), training, found.notes, n_draws, seed
+        replace(main_result, sensitivity=sensitivity),
+        training,
+        training_backtest(training_pair(store), training.scales, n_draws, seed),
+        found.notes,
+        n_draws,
+        seed,
     )
+
+
+def training_backtest(pair: TrainingPair, scales: Scales, n_draws: int, seed: int) -> PartyBacktest:
+    """The strongest non-ruling party of each 2016 district forecast from 2011 with the actual
+    2016 national swing (hence no national error), scored with the scales fitted on the same
+    pair: in-sample, it checks the error model's shape, not its forecasting skill."""
+    if pair.ruling is None:
+        raise SmartvoteError("the training pair has no ruling party")
+    n_districts, n_parties = pair.predicted.shape
+    regions, region = np.unique(pair.region, return_inverse=True)
+    field = Field(
+        tuple(str(d) for d in range(n_districts)),
+        (pair.parties,) * n_districts,
+        pair.parties,
+        tuple(str(r) for r in regions),
+        np.tile(np.arange(n_parties), (n_districts, 1)),
+        pair.predicted,
+        np.full(n_districts, pair.ruling),
+        region,
+    )
+    samples = np.concatenate(
+        list(draws(field, replace(scales, national=0.0), n_draws, np.random.default_rng(seed)))
+    )
+    return party_backtest(samples, pair.observed, pair.previous, pair.predicted, pair.ruling, pair.parties)
 
 
 def _columns(shares: np.ndarray, have: tuple[str, ...], want: tuple[str, ...]) -> np.ndarray:

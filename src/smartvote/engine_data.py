@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +47,15 @@ BASELINE_OF = {
 }
 
 
+#: Bumped when the fit changes, so that a cached fit of an older model is not reused
+#: (3: local errors scaled by the free vote, ``strength.error_multiplier``; the ruling
+#: party fitted on log-odds; 4: the carried-over national scale).
+TRAINING_VERSION = 4
+
+
 def training_cache() -> Path:
     """Where the CLI keeps the fitted scales (fitting reads two elections: seconds)."""
-    return home() / "engine" / "training-2011-2016.json"
+    return home() / "engine" / f"training-2011-2016-v{TRAINING_VERSION}.json"
 
 
 #: The training pair of the error scales (it must not include the election tested).
@@ -97,22 +103,28 @@ class Training:
     match_rate: float
     districts: int  # districts used (those with a baseline)
     parties: tuple[str, ...]
+    carried_over: float  # national scale of a party whose prior share is carried over (no poll)
 
 
-def training_scales(
-    store: Store, national: float = NATIONAL_SCALE_PRIOR, cache: Path | None = None
-) -> Training:
-    """Regional and district scales fitted on 2011 -> 2016 (kept in ``cache`` when given).
+@dataclass(frozen=True)
+class TrainingPair:
+    """The districts of the training pair with a baseline, over the fitted parties (shares
+    renormalised to them): the 2011 shares (``previous``), the same moved by the actual 2016
+    national swing (``predicted``), and the 2016 shares (``observed``)."""
 
-    The 2011 list votes are aggregated into the 2016 districts through stations matched by
-    (region, number); the national swing is the actual 2016 national result (training only).
-    """
-    if cache is not None and cache.is_file():
-        saved = json.loads(cache.read_text(encoding="utf-8"))
-        scales = Scales(national, saved["regional"], saved["district"], tuple(map(tuple, saved["by_party"])))
-        return Training(
-            scales, TRAINING_PAIR, saved["match_rate"], saved["districts"], tuple(saved["parties"])
-        )
+    parties: tuple[str, ...]
+    previous: np.ndarray  # districts x parties
+    predicted: np.ndarray
+    observed: np.ndarray
+    region: np.ndarray  # harmonised region per district
+    ruling: int | None  # column of the ruling party
+    match_rate: float
+    national_change: np.ndarray  # per party: log(2016 national share / 2011 national share)
+
+
+def training_pair(store: Store) -> TrainingPair:
+    """The 2011 list votes aggregated into the 2016 districts through stations matched by
+    (region, number), over the parties with at least :data:`FIT_MIN_SHARE` in both elections."""
     for election_id in TRAINING_PAIR:
         require_election(store, election_id)
     old, new = (store.load(e) for e in TRAINING_PAIR)
@@ -122,16 +134,57 @@ def training_scales(
         p for p in baseline.parties if min(baseline.national[p], actual.national.get(p, 0.0)) >= FIT_MIN_SHARE
     )
     keep = ~np.isin(baseline.districts, baseline.without_baseline)
-    old_cols = [baseline.parties.index(p) for p in parties]
-    new_cols = [actual.parties.index(p) for p in parties]
+    previous = _normalised(baseline.shares[keep][:, [baseline.parties.index(p) for p in parties]])
     swing = np.array([actual.national[p] / baseline.national[p] for p in parties])
-    predicted = _normalised(baseline.shares[keep][:, old_cols] * swing)
-    observed = _normalised(actual.shares[keep][:, new_cols])
-    scales = fit_scales(predicted, observed, np.array(baseline.region)[keep], parties, national)
-    training = Training(scales, TRAINING_PAIR, baseline.match_rate, int(keep.sum()), parties)
+    ruling = _ruling_party(new.choices)
+    return TrainingPair(
+        parties,
+        previous,
+        _normalised(previous * swing),
+        _normalised(actual.shares[keep][:, [actual.parties.index(p) for p in parties]]),
+        np.array(baseline.region)[keep],
+        parties.index(ruling) if ruling in parties else None,
+        baseline.match_rate,
+        np.log(swing),
+    )
+
+
+def training_scales(
+    store: Store, national: float = NATIONAL_SCALE_PRIOR, cache: Path | None = None
+) -> Training:
+    """Regional and district scales fitted on 2011 -> 2016 (kept in ``cache`` when given), and
+    the national scale of a party without a poll share: the root mean square of the fitted
+    parties' log changes of national share between the two elections.
+
+    The 2011 list votes are aggregated into the 2016 districts through stations matched by
+    (region, number); the national swing is the actual 2016 national result (training only);
+    the residuals of the parties other than the ruling one are scaled by the free vote
+    (:func:`~smartvote.tactics.strength.fit_scales`).
+    """
+    if cache is not None and cache.is_file():
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        scales = Scales(national, saved["regional"], saved["district"], tuple(map(tuple, saved["by_party"])))
+        return Training(
+            scales,
+            TRAINING_PAIR,
+            saved["match_rate"],
+            saved["districts"],
+            tuple(saved["parties"]),
+            saved["carried_over"],
+        )
+    pair = training_pair(store)
+    scales = fit_scales(pair.predicted, pair.observed, pair.region, pair.parties, national, pair.ruling)
+    carried_over = float(np.sqrt(np.mean(pair.national_change**2)))
+    training = Training(scales, TRAINING_PAIR, pair.match_rate, len(pair.region), pair.parties, carried_over)
     if cache is not None:
         _save(cache, training)
     return training
+
+
+def _ruling_party(choices: pd.DataFrame) -> str | None:
+    """The party id of the ruling list, if the list contest has one."""
+    rows = choices[(choices["contest"] == LIST_CONTEST) & choices["ruling"].astype(bool)]
+    return party_mapping().party_id(rows["party"].iloc[0]) if len(rows) else None
 
 
 def _save(cache: Path, training: Training) -> None:
@@ -146,6 +199,7 @@ def _save(cache: Path, training: Training) -> None:
                 "match_rate": training.match_rate,
                 "districts": training.districts,
                 "parties": list(training.parties),
+                "carried_over": training.carried_over,
             }
         ),
         encoding="utf-8",
@@ -168,6 +222,7 @@ class Forecast:
     target: dict[str, float]  # expected national share per party
     adjustments: tuple[Adjustment, ...]
     notes: tuple[str, ...]
+    polled: tuple[str, ...] = ()  # the ballot's parties with a national poll share
 
 
 def poll_shares(polls: pd.DataFrame | None) -> dict[str, float]:
@@ -255,6 +310,7 @@ def forecast(
         notes.append(
             f"districts without a matched station (national shares used): {list(baseline.without_baseline)}"
         )
+    poll = poll_shares(polls)
     regional = regional_poll_shares(regional_polls)
     if regional:
         notes.append("regional polls: " + ", ".join(sorted(regional)))
@@ -264,12 +320,13 @@ def forecast(
         choices,
         contests,
         baseline,
-        poll_shares(polls),
+        poll,
         regional,
         adjustments,
         adjustments_file,
     )
-    return Forecast(election_id, prior_id, level, field, baseline, target, adjustments, tuple(notes))
+    polled = tuple(p for p in field.parties if p in poll)
+    return Forecast(election_id, prior_id, level, field, baseline, target, adjustments, tuple(notes), polled)
 
 
 def _expected(
@@ -381,6 +438,18 @@ def _with_adjustments(
     return out
 
 
+def forecast_scales(training: Training, found: Forecast, national: float) -> Scales:
+    """The fitted scales with the national scale ``national`` (a polling miss) for the parties
+    with a poll share, and the training's carried-over scale for the ballot's other parties
+    (every party when there is no poll). Self-nominated candidates keep ``national``."""
+    unpolled = [p for p in found.field.parties if p != INDEPENDENT and p not in found.polled]
+    return replace(
+        training.scales,
+        national=national,
+        national_by_party=tuple((p, training.carried_over) for p in unpolled),
+    )
+
+
 @dataclass(frozen=True)
 class EngineRun:
     """A forecast with its simulation, recommendation and coordination curve."""
@@ -409,6 +478,7 @@ def run_engine(
     grid_index(q)  # refuse a q off the grid before any work
     found = forecast(store, election_id, polls, adjustments, adjustments_file, regional_polls)
     training = training_scales(store, national, cache)
-    sim = simulate(found.field, training.scales, n_draws, seed)
-    result = recommend(found.field, sim, q, training.scales)
+    scales = forecast_scales(training, found, national)
+    sim = simulate(found.field, scales, n_draws, seed)
+    result = recommend(found.field, sim, q, scales)
     return EngineRun(found, training, result, coordination_curve(sim, result.picks), seed)

@@ -7,12 +7,20 @@ Around it, log-normal errors at three levels (Gelman & King, "A Unified Method o
 Electoral Systems and Redistricting Plans", AJPS 38(2), 1994, model national, regional and
 district variation in the same additive way):
 
-    share[d, c] ∝ mean[d, c] · exp(σ_nat · z[p] + σ_reg · z[region(d), p] + σ_dist · z[d, c])
+    share[d, c] ∝ mean[d, c] · exp(σ_nat · z[p] + g[d, c] · (σ_reg · z[region(d), p] + σ_dist · z[d, c]))
 
 with every z standard normal: z[p] is shared by every district of a draw (a polling miss),
 z[region, p] by the districts of a region, z[d, c] is the district's own. Shares are then
-renormalised over the district's candidates. The scales are fitted on a past pair of
-elections by :func:`fit_scales`; the national scale is a documented prior (docs/engine.md).
+renormalised over the district's candidates. The local (regional and district) errors of a
+non-ruling candidate grow as the vote left to the non-ruling candidates shrinks:
+g[d, c] = min(:data:`MAX_ERROR_MULTIPLIER`, :data:`FREE_VOTE_REFERENCE` / (1 - u[d])) with u[d]
+the ruling candidate's expected share (g = 1 for the ruling candidate). On the training pair
+the log-share residuals of the opposition parties times (1 - u) have the same spread at every
+level of u, while the residuals themselves are seven times wider where the ruling party had
+over 80% than where it had under 45% (docs/engine.md); one constant scale per party would
+spread the errors of the few districts with an overwhelming ruling share over all the others. The
+scales are fitted on a past pair of elections by :func:`fit_scales`; the national scale is a
+documented prior (docs/engine.md).
 
 The model knows parties, not people: a candidate's personal strength enters only through the
 analyst's adjustments.
@@ -31,6 +39,12 @@ UNKNOWN_SHARE = 0.01
 #: The national-swing scale (log-share): a prior, not fitted (docs/engine.md gives the reasoning
 #: and the sensitivity of the backtest to it).
 NATIONAL_SCALE_PRIOR = 0.20
+#: The scales of non-ruling candidates are quoted for a district where the ruling candidate
+#: expects this share of the vote (their local errors are scaled by this over 1 - u).
+FREE_VOTE_REFERENCE = 0.5
+#: Cap of that multiplier (reached at u = 0.95): beyond it the order of the non-ruling
+#: candidates is random anyway, and the cap keeps exp() of the errors finite in float32.
+MAX_ERROR_MULTIPLIER = 10.0
 
 
 @dataclass(frozen=True)
@@ -38,13 +52,22 @@ class Scales:
     """Standard deviations of the log-share errors at the three levels.
 
     ``regional`` and ``district`` are pooled over the fitted parties; ``by_party`` holds a
-    party's own (regional, district) scales where the training pair had it.
+    party's own (regional, district) scales where the training pair had it;
+    ``national_by_party`` a party's own national scale where it is not ``national`` (a party
+    without a poll share carries its prior share over: its national error is a whole
+    inter-election change, not a polling miss).
     """
 
     national: float
     regional: float
     district: float
     by_party: tuple[tuple[str, float, float], ...] = ()
+    national_by_party: tuple[tuple[str, float], ...] = ()
+
+    def national_vector(self, parties: tuple[str, ...]) -> np.ndarray:
+        """Per-party national scales."""
+        own = dict(self.national_by_party)
+        return np.array([own.get(p, self.national) for p in parties], dtype=np.float32)
 
     def vectors(self, parties: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Per-party regional and district scales (pooled for parties not fitted)."""
@@ -113,6 +136,26 @@ def expected_shares(
     return out
 
 
+def error_multiplier(ruling_share: np.ndarray) -> np.ndarray:
+    """The local-error multiplier of a non-ruling candidate where the ruling candidate expects
+    ``ruling_share`` (0 where there is none): reference / (1 - u), capped."""
+    free = np.maximum(1.0 - np.asarray(ruling_share, dtype=float), FREE_VOTE_REFERENCE / MAX_ERROR_MULTIPLIER)
+    return np.minimum(MAX_ERROR_MULTIPLIER, FREE_VOTE_REFERENCE / free)
+
+
+def slot_multipliers(field: Field) -> np.ndarray:
+    """District x slot local-error multipliers: 1 for the ruling candidate, the
+    :func:`error_multiplier` of the ruling candidate's expected share for the others."""
+    n_districts, _ = field.shape
+    has_ruling = field.ruling >= 0
+    rows = np.arange(n_districts)
+    total = field.mean.sum(axis=1)
+    ruling_share = np.where(has_ruling, field.mean[rows, np.maximum(field.ruling, 0)] / total, 0.0)
+    out = np.repeat(error_multiplier(ruling_share)[:, None], field.shape[1], axis=1)
+    out[rows[has_ruling], field.ruling[has_ruling]] = 1.0
+    return out
+
+
 def draws(
     field: Field, scales: Scales, n: int, rng: np.random.Generator, chunk: int = 500
 ) -> Iterator[np.ndarray]:
@@ -122,17 +165,21 @@ def draws(
     mean = field.mean.astype(np.float32)
     n_parties, n_regions = len(field.parties), len(field.regions)
     regional_scale, district_scale = scales.vectors(field.parties)
+    national_scale = scales.national_vector(field.parties)
+    multiplier = slot_multipliers(field).astype(np.float32)
     slot_scale = district_scale[party]
-    # national + regional errors are drawn per (region, party) and gathered once per slot
+    # regional errors are drawn per (region, party), national ones per party, and gathered per slot
     cell = (field.region[:, None] * n_parties + party).ravel()
     done = 0
     while done < n:
         m = min(chunk, n - done)
-        shared = rng.standard_normal((m, n_regions, n_parties), dtype=np.float32) * regional_scale
-        shared += rng.standard_normal((m, 1, n_parties), dtype=np.float32) * np.float32(scales.national)
+        regional = rng.standard_normal((m, n_regions, n_parties), dtype=np.float32) * regional_scale
+        national = rng.standard_normal((m, n_parties), dtype=np.float32) * national_scale
         noise = rng.standard_normal((m, n_districts, n_slots), dtype=np.float32)
         noise *= slot_scale
-        noise += np.take(shared.reshape(m, -1), cell, axis=1).reshape(m, n_districts, n_slots)
+        noise += np.take(regional.reshape(m, -1), cell, axis=1).reshape(m, n_districts, n_slots)
+        noise *= multiplier
+        noise += np.take(national, party, axis=1)
         shares = np.exp(noise, out=noise)
         shares *= mean
         shares /= shares.sum(axis=2, keepdims=True)
@@ -146,18 +193,32 @@ def fit_scales(
     region: np.ndarray,
     parties: tuple[str, ...],
     national: float = NATIONAL_SCALE_PRIOR,
+    ruling: int | None = None,
 ) -> Scales:
     """Regional and district scales from a training pair (method of moments on log residuals).
 
     ``predicted`` and ``actual`` are district x party shares (positive); residual
     r = log(actual / predicted), centred per party (a national miss is not a regional one).
-    The regional component is the mean residual of a region's districts; its variance, less
-    the district noise it still carries (σ_dist² / n_region), is σ_reg²; σ_dist² is the
-    within-region variance. Computed per party and pooled over the parties.
+    With a ``ruling`` column (the ruling party's), the model's own parameterisation is fitted:
+    the ruling party's residual is its log-odds residual, logit(actual) - logit(predicted) —
+    :func:`draws` perturbs its share and renormalises, which moves its log-odds (not its
+    log-share) by its error, and at half the vote a log-share residual is only half of that —
+    and the other columns are divided by the :func:`error_multiplier` of the ruling party's
+    predicted share; the pooled scales are then those of the non-ruling parties (the ones
+    they stand in for). The regional component is the mean residual of a region's districts;
+    its variance, less the district noise it still carries (σ_dist² / n_region), is σ_reg²;
+    σ_dist² is the within-region variance. Computed per party and pooled over the parties.
     """
     if not ((predicted > 0) & (actual > 0)).all():
         raise ValueError("fit_scales needs positive shares")
     residual = np.log(actual) - np.log(predicted)
+    pooled = np.ones(residual.shape[1], dtype=bool)
+    if ruling is not None:
+        if not (max(predicted[:, ruling].max(), actual[:, ruling].max()) < 1):
+            raise ValueError("fit_scales needs ruling shares below 1")
+        pooled[ruling] = False
+        residual[:, ruling] -= np.log1p(-actual[:, ruling]) - np.log1p(-predicted[:, ruling])
+        residual[:, pooled] /= error_multiplier(predicted[:, ruling])[:, None]
     residual -= residual.mean(axis=0)
     regions, inverse, counts = np.unique(region, return_inverse=True, return_counts=True)
     means = np.zeros((len(regions), residual.shape[1]))
@@ -169,7 +230,7 @@ def fit_scales(
     regional_sd, district_sd = np.sqrt(np.maximum(regional_var, 0.0)), np.sqrt(district_var)
     return Scales(
         national,
-        float(np.sqrt(np.mean(regional_sd**2))),
-        float(np.sqrt(np.mean(district_sd**2))),
+        float(np.sqrt(np.mean(regional_sd[pooled] ** 2))),
+        float(np.sqrt(np.mean(district_sd[pooled] ** 2))),
         tuple((p, float(r), float(d)) for p, r, d in zip(parties, regional_sd, district_sd, strict=True)),
     )
