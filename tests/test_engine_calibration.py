@@ -20,20 +20,33 @@ ELECTIONS, DRAWS, Q = 400, 1000, 0.3
 SCALES = Scales(national=0.15, regional=0.25, district=0.2)
 
 
-def test_stated_probabilities_match_observed_frequencies() -> None:
+def calibration(truth_scales: Scales, elections: int) -> list[dict[str, float]]:
+    """Deciles of stated probability vs observed frequency, the truth drawn at ``truth_scales``."""
     stated, happened = [], []
     k = grid_index(Q)
-    for election in range(ELECTIONS):
+    for election in range(elections):
         seeds = np.random.SeedSequence([2021, election]).spawn(3)
         field = synthetic_field(np.random.default_rng(seeds[0]))
         result = recommend(field, simulate(field, SCALES, DRAWS, np.random.default_rng(seeds[1])), Q)
-        truth = next(draws(field, SCALES, 1, np.random.default_rng(seeds[2])))
+        truth = next(draws(field, truth_scales, 1, np.random.default_rng(seeds[2])))
         first, _ = thresholds(truth, field.ruling)
         picked = first[0, np.arange(field.shape[0]), result.picks]
         stated.append([d.probability for d in result.districts])
         happened.append(picked <= k)
-    table = calibration_table(np.concatenate(stated), np.concatenate(happened).astype(float))
+    return calibration_table(np.concatenate(stated), np.concatenate(happened).astype(float))
+
+
+def test_stated_probabilities_match_observed_frequencies() -> None:
+    table = calibration(SCALES, ELECTIONS)
     checked = [row for row in table if row["count"] >= 500]
     assert len(checked) >= 5, table
     for row in checked:
         assert abs(row["mean_stated"] - row["observed"]) <= 0.05, row
+
+
+def test_the_check_fails_when_the_truth_is_twice_as_noisy() -> None:
+    """The negative control: the same check must catch a model whose scales are half the truth's."""
+    doubled = Scales(national=0.3, regional=0.5, district=0.4)
+    table = calibration(doubled, ELECTIONS // 4)
+    checked = [row for row in table if row["count"] >= 125]
+    assert any(abs(row["mean_stated"] - row["observed"]) > 0.05 for row in checked), table
