@@ -44,4 +44,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `main` when imported.
-from smartvote.cli import data  # noqa: E402, F401
+from smartvote.cli import data, synthetic  # noqa: E402, F401

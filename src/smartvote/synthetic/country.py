@@ -52,7 +52,7 @@ class Country:
         0.4113, 0.01931, 0.12666, 0.12004, 0.14633, 0.03806, 0.01213,
         0.01767, 0.02405, 0.00238, 0.01341, 0.01764, 0.051,
     )  # fmt: skip
-    other_concentration: float = 33.29
+    other_concentration: float = 33.30
     invalid_mean: float = 0.02867
     invalid_concentration: float = 46.94
     outside_fraction: float = 0.06299
