@@ -1,0 +1,87 @@
+"""The ``report`` command: the forensic report of one contest (HTML, JSON and PNG figures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
+
+from smartvote.cli import console, main, reports_errors
+from smartvote.cli.data import default_contest
+from smartvote.forensics.shpilkin import PEAK_METHODS
+from smartvote.report import ReportFiles, load_analysis, write_report
+from smartvote.report.html import millions, p_text, pct
+from smartvote.store import Store
+
+
+@main.command("report")
+@click.argument("election_id")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for report.html, report.json and the PNG figures (created if missing).",
+)
+@click.option("--contest", help="Contest name (default: the party list, or the only contest).")
+@click.option(
+    "--peak",
+    type=click.Choice(PEAK_METHODS),
+    default="first",
+    show_default=True,
+    help="Shpilkin's reference peak: first half-height peak, global maximum, or MCD clean core.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the histograms' jitter and the MCD."
+)
+@reports_errors
+def report(election_id: str, out: Path, contest: str | None, peak: str, seed: int) -> None:
+    """Write the forensic report of one contest: official vs clean figures, integer test, figures."""
+    with Store() as store, _progress_bars() as bars:
+        contest = contest or default_contest(store, election_id)
+        analysis = load_analysis(store, election_id, contest, peak=peak, seed=seed, progress=bars)  # type: ignore[arg-type]
+        files = write_report(analysis, out, progress=bars)
+    print_headline(files)
+
+
+class _progress_bars:
+    """A rich progress display with one bar per step, fed by the ``progress(step, done, total)`` callback."""
+
+    def __init__(self) -> None:
+        columns = [
+            *Progress.get_default_columns()[:1],
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        ]
+        self.display = Progress(*columns, console=Console(stderr=True), transient=True)
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _progress_bars:
+        self.display.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.display.stop()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if step not in self.tasks:
+            self.tasks[step] = self.display.add_task(step, total=total)
+        self.display.update(self.tasks[step], completed=done, total=total)
+
+
+def print_headline(files: ReportFiles) -> None:
+    doc = files.document
+    official, clean, integer = doc["official"], doc["shpilkin"], doc["integer"]
+    assert isinstance(official, dict) and isinstance(clean, dict) and isinstance(integer, dict)
+    console.print(f"[bold]{files.html}[/bold] (data: {files.json})")
+    console.print(
+        f"turnout {pct(official['turnout_pct'])} -> {pct(clean['clean_turnout_pct'])} clean; "
+        f"leader {pct(official['leader_pct'])} -> {pct(clean['clean_leader_pct'])} clean; "
+        f"{millions(clean['anomalous_votes'])} anomalous votes; "
+        f"integer excess {integer['excess']:+.1f} stations (z = {integer['z']:.1f}, "
+        f"p = {p_text(integer['log10_p_value'])})",
+        highlight=False,
+    )

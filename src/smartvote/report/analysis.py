@@ -1,0 +1,120 @@
+"""Everything a report shows about one contest: Shpilkin's estimate, the integer test, regions.
+
+Pure: per-station arrays in, a frozen :class:`Analysis` out. Loading from the store and
+writing files are the job of :mod:`smartvote.report.writer`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from smartvote.forensics import shpilkin
+from smartvote.forensics.inputs import StationArrays
+from smartvote.forensics.integer import IntegerResult, IntegerTest, integer_test
+from smartvote.model import Election
+
+#: ``progress(step, done, total)``: a long step reports how far it is.
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(step: str, done: int, total: int) -> None:
+    """The default progress callback: report nothing."""
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """One region (or territorial commission) of the region table."""
+
+    figures: shpilkin.Figures
+    integer: IntegerTest
+
+    @property
+    def region(self) -> str:
+        return self.figures.label
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The results behind one report; ``group_by`` names what the regional rows are."""
+
+    election: Election
+    contest: str
+    arrays: StationArrays
+    shpilkin: shpilkin.ShpilkinResult
+    integer: IntegerResult
+    regions: tuple[RegionRow, ...]
+    group_by: str
+    seed: int
+
+    @property
+    def leader(self) -> str:
+        return self.arrays.leader_name
+
+    @property
+    def headline(self) -> IntegerTest:
+        """The integer test of the headline: "turnout or share", stations, ballots issued."""
+        return self.integer.get("either", "stations")
+
+
+def analyse(
+    election: Election,
+    contest: str,
+    arrays: StationArrays,
+    groups: np.ndarray,
+    group_by: str,
+    *,
+    peak: shpilkin.PeakMethod = "first",
+    seed: int = 0,
+    progress: Progress = no_progress,
+) -> Analysis:
+    """Run the report's methods on one contest; ``groups`` labels each station's region."""
+    progress("Shpilkin's estimate", 0, 1)
+    estimate = shpilkin.estimate(arrays, peak=peak, regions=groups, rng=seed)
+    progress("Shpilkin's estimate", 1, 1)
+    progress("integer test", 0, 1)
+    national = integer_test(arrays.registered, arrays.issued, arrays.boxes, arrays.leader)
+    progress("integer test", 1, 1)
+    return Analysis(
+        election=election,
+        contest=contest,
+        arrays=arrays,
+        shpilkin=estimate,
+        integer=national,
+        regions=_region_rows(arrays, groups, estimate, progress),
+        group_by=group_by,
+        seed=seed,
+    )
+
+
+def _region_rows(
+    arrays: StationArrays, groups: np.ndarray, estimate: shpilkin.ShpilkinResult, progress: Progress
+) -> tuple[RegionRow, ...]:
+    """The national fit's regional figures with each region's own integer test."""
+    labels = np.asarray(groups).astype(str)
+    national_fit = [r for r in estimate.regions if not r.own_fit]
+    rows = []
+    for done, region in enumerate(national_fit):
+        progress("regions", done, len(national_fit))
+        part = labels == region.figures.label
+        test = integer_test(
+            arrays.registered[part], arrays.issued[part], arrays.boxes[part], arrays.leader[part]
+        )
+        rows.append(RegionRow(region.figures, test.get("either", "stations")))
+    progress("regions", len(national_fit), len(national_fit))
+    return tuple(rows)
+
+
+def choice_label(name: str, limit: int = 30) -> str:
+    """A short label for a figure legend.
+
+    The innermost quoted name if there is one (``... партия "ЯБЛОКО"`` -> ``ЯБЛОКО``), else the
+    name before a dash, without the legal form ("Политическая партия"), cut at ``limit``.
+    """
+    quoted = re.search(r'"([^"]+)"?\s*$', name)
+    label = quoted.group(1) if quoted else name.split(" – ")[0]
+    label = re.sub(r"^(всероссийская\s+)?политическая\s+партия\s+", "", label.strip(), flags=re.I)
+    return label if len(label) <= limit else label[: limit - 1] + "…"
