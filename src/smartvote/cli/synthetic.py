@@ -1,4 +1,4 @@
-"""Synthetic-election commands: ``simulate-election`` (and the shared fraud options)."""
+"""Synthetic-election commands: ``simulate-election`` and ``validate`` (sharing the fraud options)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 
 from smartvote.cli import main, reports_errors
 from smartvote.store import Store
 from smartvote.synthetic import Country, Fraud, simulate_election
+from smartvote.synthetic.tables import describe_fraud
+from smartvote.validation import validate_integer, validate_shpilkin
 
 DEFAULT_STATIONS = 96_000
 
@@ -118,3 +122,57 @@ def simulate_election_(
         truth.parent.mkdir(parents=True, exist_ok=True)
         ground_truth.to_parquet(truth, index=False)
     click.echo(election_id)
+
+
+@main.command("validate")
+@click.argument("method", type=click.Choice(["integer", "shpilkin"]))
+@click.option("--elections", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--stations", type=click.IntRange(min=1), default=DEFAULT_STATIONS, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Election i is seeded [seed, i].")
+@click.option(
+    "--alpha", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="integer: test level."
+)
+@click.option(
+    "--stuffing-to",
+    type=click.FloatRange(0),
+    help="shpilkin: stuffing rises evenly from --stuffing to this over the elections.",
+)
+@click.option(
+    "--tolerance", type=click.FloatRange(0), default=0.1, show_default=True, help="shpilkin: relative error."
+)
+@country_options
+@fraud_options
+@reports_errors
+def validate(
+    method: str,
+    elections: int,
+    stations: int,
+    seed: int,
+    alpha: float,
+    stuffing_to: float | None,
+    tolerance: float,
+    country: Country,
+    fraud: Fraud,
+) -> None:
+    """Run a method over many seeded synthetic elections: false-positive rate or power (with
+    Wilson intervals) of the integer test, estimation error of Shpilkin's anomalous votes."""
+    columns = [*Progress.get_default_columns(), MofNCompleteColumn()]
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"validating {method}", total=elections)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            if method == "integer":
+                result: object = validate_integer(
+                    elections, stations, seed, country, fraud, alpha=alpha, progress=advance
+                )
+            else:
+                result = validate_shpilkin(
+                    elections, stations, seed, country, fraud, stuffing_to, tolerance, progress=advance
+                )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+    click.echo(f"seed {seed}, fraud: {describe_fraud(fraud)}")
+    click.echo(str(result))
