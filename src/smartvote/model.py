@@ -9,7 +9,7 @@ Tables are pandas DataFrames with the columns declared here, so that a federal e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,13 +28,18 @@ COUNTS: tuple[str, ...] = (
     "ballots_cancelled",
     "ballots_stationary",
     "ballots_portable",
+    "ballots_in_boxes",
     "valid",
     "invalid",
     "lost",
     "unaccounted",
 )
-#: The parts whose sum is ``ballots_issued`` when a source reports the parts.
-ISSUED_PARTS: tuple[str, ...] = ("ballots_early", "ballots_in_station", "ballots_outside")
+#: Totals and their parts: a total is the sum of its parts when a source reports only the parts
+#: (most years), and is taken as given when a source reports only the total (the 2020 vote).
+TOTALS: dict[str, tuple[str, ...]] = {
+    "ballots_issued": ("ballots_early", "ballots_in_station", "ballots_outside"),
+    "ballots_in_boxes": ("ballots_stationary", "ballots_portable"),
+}
 
 STATION_KEYS: tuple[str, ...] = ("contest", "station_id")
 STATION_LABELS: tuple[str, ...] = ("region", "district", "tik", "number")
@@ -86,7 +91,6 @@ class ElectionTables:
     stations: pd.DataFrame
     choices: pd.DataFrame
     votes: pd.DataFrame
-    notes: tuple[str, ...] = field(default=())
 
 
 def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -95,7 +99,7 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     One function serves importers and the store, so that an election reads back exactly as
     it was written.
     """
-    out = {}
+    out: dict[str, pd.Series] = {}
     for col in columns:
         values = frame[col]
         if col in NULLABLE_INTEGERS:
@@ -138,15 +142,17 @@ def contests_table(names: list[str]) -> pd.DataFrame:
     return conform(frame, CONTEST_COLUMNS)
 
 
-def issued_from_parts(stations: pd.DataFrame) -> pd.Series:
-    """Ballots issued = early + in the station + outside (null only when every part is null)."""
-    parts = stations[list(ISSUED_PARTS)]
-    return parts.sum(axis=1, min_count=1).astype("Int64")
+def fill_totals(stations: pd.DataFrame) -> None:
+    """Fill each total of :data:`TOTALS` that a source left empty with the sum of its parts."""
+    for total, parts in TOTALS.items():
+        missing = stations[total].isna()
+        summed = stations[list(parts)].sum(axis=1, min_count=1).astype("Int64")
+        stations.loc[missing, total] = summed[missing]
 
 
 def boxes(stations: pd.DataFrame) -> pd.Series:
-    """Ballots found in the boxes (stationary + portable), the denominator R of the forensics."""
-    return stations[["ballots_stationary", "ballots_portable"]].sum(axis=1, min_count=1)
+    """Ballots found in the boxes (stationary + portable, or the source's total): R of the forensics."""
+    return stations["ballots_in_boxes"]
 
 
 def flag_inconsistent(stations: pd.DataFrame) -> pd.Series:
@@ -187,13 +193,16 @@ def finish(
             stations[col] = None
         if col in NULLABLE_INTEGERS:
             stations[col] = stations[col].astype("Int64")
-    missing_issued = stations["ballots_issued"].isna()
-    stations.loc[missing_issued, "ballots_issued"] = issued_from_parts(stations)[missing_issued]
+    fill_totals(stations)
     for col in ("remote_electronic", "no_protocol"):
         stations[col] = stations[col].astype(bool) if col in stations else False
     given = stations.get("inconsistent", pd.Series("", index=stations.index)).fillna("")
     found = flag_inconsistent(stations)
-    stations["inconsistent"] = [_join_reasons(a, b) for a, b in zip(given, found, strict=True)]
+    both = (given != "") & (found != "")
+    stations["inconsistent"] = given.where(given != "", found)
+    stations.loc[both, "inconsistent"] = [
+        _join_reasons(a, b) for a, b in zip(given[both], found[both], strict=True)
+    ]
     tables = ElectionTables(
         election,
         contests_table(list(dict.fromkeys(stations["contest"]))),
@@ -227,17 +236,27 @@ def check_tables(tables: ElectionTables, file: str) -> None:
             row=_source_row(st, dup),
             column="station",
         )
-    totals = tables.votes.groupby(list(STATION_KEYS), sort=False)["votes"].sum()
-    valid = st.set_index(list(STATION_KEYS))["valid"]
-    joined = pd.concat([totals.rename("sum"), valid], axis=1, join="inner")
-    over = (joined["sum"] > joined["valid"]).fillna(False).to_numpy(bool)
-    if over.any():
-        contest, station = joined.index[over][0]
-        hit = (st["contest"] == contest) & (st["station_id"] == station)
-        s, v = joined["sum"].to_numpy()[over][0], joined["valid"].to_numpy()[over][0]
+    votes = tables.votes
+    keys = pd.MultiIndex.from_frame(st[list(STATION_KEYS)])
+    station_of_vote = keys.get_indexer(pd.MultiIndex.from_frame(votes[list(STATION_KEYS)]))
+    if (station_of_vote < 0).any():
+        orphan = votes.iloc[int(np.flatnonzero(station_of_vote < 0)[0])]
         raise InputError(
             file,
-            f"votes of station {station!r} add up to {s}, more than its {v} valid ballots",
+            f"votes for station {orphan['station_id']!r} of contest {orphan['contest']!r}, "
+            "which is not in the stations table",
+            column="station_id",
+        )
+    totals = np.bincount(station_of_vote, weights=votes["votes"].to_numpy(), minlength=len(st))
+    valid = st["valid"].to_numpy(dtype="float64", na_value=np.inf)
+    over = totals > valid
+    if over.any():
+        first = int(np.flatnonzero(over)[0])
+        hit = pd.Series(np.arange(len(st)) == first, index=st.index)
+        raise InputError(
+            file,
+            f"votes of station {st['station_id'].iloc[first]!r} add up to {int(totals[first])}, "
+            f"more than its {int(valid[first])} valid ballots",
             row=_source_row(st, hit),
             column="valid",
         )

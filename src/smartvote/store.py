@@ -159,5 +159,8 @@ class Store:
         """The whole election as it was imported."""
         return ElectionTables(
             self.election(election_id),
-            *(self.table(name, election_id) for name in _TABLES),
+            contests=self.table("contests", election_id),
+            stations=self.table("stations", election_id),
+            choices=self.table("choices", election_id),
+            votes=self.table("votes", election_id),
         )

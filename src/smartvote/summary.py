@@ -60,13 +60,14 @@ def totals(label: str, stations: pd.DataFrame, votes: pd.DataFrame, names: pd.Se
     ballots = int(stations["valid"].sum() + stations["invalid"].sum())
     per_choice = votes.groupby("choice_id")["votes"].sum().reindex(names.index, fill_value=0)
     per_choice = per_choice.sort_values(ascending=False, kind="stable")
+    name_of = dict(zip(names.index, names, strict=True))
     return Totals(
         label=label,
         stations=len(stations),
         registered=int(stations["registered"].sum()),
         ballots_issued=int(stations["ballots_issued"].sum()),
         turnout_pct=_pct(stations["ballots_issued"].sum(), stations["registered"].sum()),
-        shares_pct={str(names[i]): _pct(v, ballots) for i, v in per_choice.items()},
+        shares_pct={str(name_of[i]): _pct(v, ballots) for i, v in per_choice.items()},
     )
 
 

@@ -72,7 +72,7 @@ def fetch(election_id: str, mirror: str | None) -> None:
 def list_(as_json: bool, catalogue: bool) -> None:
     """List imported elections (or the catalogue)."""
     if catalogue:
-        rows = [
+        rows: list[dict[str, object]] = [
             {"election_id": d.election_id, "title": d.spec.title, "url": d.url, "sha256": d.sha256}
             for d in CATALOGUE.values()
         ]
@@ -80,7 +80,7 @@ def list_(as_json: bool, catalogue: bool) -> None:
         with Store() as store:
             frame = store.elections
         frame["imported_at"] = frame["imported_at"].astype(str).str[:19]
-        rows = frame.to_dict(orient="records")
+        rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
         if not as_json:
             rows = [{k: r[k] for k in ("election_id", "title", "contests", "stations")} for r in rows]
     if as_json:
@@ -162,7 +162,7 @@ def print_summary(result: Summary) -> None:
         console.print(table)
         return
     top = list(t.shares_pct)[:4]
-    table = Table(result.group_by, "stations", "registered", "turnout %", *map(short_name, top))
+    table = Table(str(result.group_by), "stations", "registered", "turnout %", *map(short_name, top))
     for row in result.groups:
         shares = [f"{row.shares_pct.get(name, 0.0):.2f}" for name in top]
         table.add_row(

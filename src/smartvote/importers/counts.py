@@ -17,6 +17,12 @@ from smartvote.errors import InputError
 _COUNT = r"^\s*\d+(\.0*)?\s*$"
 
 
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as an Arrow string array (zero-copy when it is Arrow-backed already)."""
+    array = pa.array(values, from_pandas=True)
+    return array if array.type == pa.string() else array.cast(pa.string())
+
+
 def blank_rows(raw: pd.DataFrame) -> pd.Series:
     """Rows whose every given column is empty: a station without a protocol."""
     return raw.isna().all(axis=1) if raw.shape[1] else pd.Series(False, index=raw.index)
@@ -30,10 +36,10 @@ def parse_counts(raw: pd.DataFrame, file: str, names: dict[str, str] | None = No
     """
     out = {}
     for col in raw.columns:
-        text = pa.array(raw[col].astype(object), type=pa.string(), from_pandas=True)
+        text = arrow_text(raw[col])
         ok = pc.fill_null(pc.match_substring_regex(text, _COUNT), True)
-        if not pc.all(ok).as_py():
-            pos = pc.index(ok, False).as_py()
+        pos = pc.index(ok, False).as_py()
+        if pos >= 0:
             value = text[pos].as_py()
             what = "negative" if value.strip().startswith("-") else "not a whole number"
             label = (names or {}).get(col, col)
@@ -45,7 +51,7 @@ def parse_counts(raw: pd.DataFrame, file: str, names: dict[str, str] | None = No
 
 def leading_number(values: pd.Series) -> pd.Series:
     """The first whole number in each text (``"УИК №592"`` -> 592, ``"ОИК №39"`` -> 39)."""
-    text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+    text = arrow_text(values)
     digits = pc.struct_field(pc.extract_regex(text, r"(?P<n>\d+)"), "n")
     number = pc.cast(digits, pa.int64())
     return pd.Series(pd.array(number.to_pandas(), dtype="Int64"), index=values.index)

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smartvote.errors import InputError
-from smartvote.importers.counts import blank_rows, leading_number, parse_counts
+from smartvote.importers.counts import arrow_text, blank_rows, leading_number, parse_counts
 from smartvote.model import REASON_BLANK_COUNT, Election, ElectionTables, finish, ruling_mask
 
 #: Station identifier columns of the dataset; ``level``, ``name`` and ``url`` carry nothing else.
@@ -51,15 +53,11 @@ LINES: tuple[Line, ...] = (
     Line("ballots_in_station", (r"бюллетен", r"выданных", r"в помещении")),
     Line("ballots_issued", (r"бюллетен", r"выданных"), ("досрочно", "помещени", *_NOT_CERTIFICATE)),
     Line("ballots_cancelled", (r"бюллетен", r"погашенных"), _NOT_CERTIFICATE),
-    Line(
-        "ballots_portable",
-        (
-            r"бюллетен",
-            r"переносн",
-        ),
-    ),
+    Line("ballots_portable", (r"бюллетен", r"переносн")),
     Line("ballots_stationary", (r"бюллетен", r"стационарн")),
-    Line("invalid", (r"недействительных",)),
+    Line("ballots_in_boxes", (r"бюллетен", r"ящик")),
+    # 2000 has a further line on ballots "без отметок" (unmarked) besides valid and invalid
+    Line("invalid", (r"недействительных",), ("отметок",)),
     Line("valid", (r"(^|\s)действительных",), ("отметок",)),
     Line("lost", (r"бюллетен", r"утраченных"), _NOT_CERTIFICATE),
     Line("unaccounted", (r"бюллетен", r"не учтенных|неучтенных")),
@@ -106,7 +104,7 @@ def recognise_columns(header: list[str], file: str) -> tuple[dict[str, str], lis
             raise InputError(file, f"no column of {label} found", row=0, column=name)
     if not {"ballots_issued", "ballots_in_station"} & fields.keys():
         raise InputError(file, "no column of ballots issued found", row=0, column="ballots_issued")
-    if not {"ballots_stationary", "ballots_portable"} & fields.keys():
+    if not {"ballots_stationary", "ballots_portable", "ballots_in_boxes"} & fields.keys():
         raise InputError(file, "no column of ballots found in boxes", row=0, column="boxes")
     if not choices:
         raise InputError(file, "no party, candidate or option columns found", row=0)
@@ -177,18 +175,12 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
     station, choice = np.nonzero(~np.isnan(matrix))
     return pd.DataFrame(
         {
-            "contest": _repeat(stations["contest"], station),
-            "station_id": _repeat(stations["station_id"], station),
+            "contest": pd.Series(stations["contest"].to_numpy(dtype=object)[station], dtype=object),
+            "station_id": pd.Series(stations["station_id"].to_numpy(dtype=object)[station], dtype=object),
             "choice_id": choice_ids[choice],
             "votes": matrix[station, choice].astype("int64"),
         }
     )
-
-
-def _repeat(labels: pd.Series, positions: np.ndarray) -> pd.Categorical:
-    """``labels`` at ``positions`` without materialising a million strings."""
-    categories, codes = np.unique(labels.to_numpy(dtype=object), return_inverse=True)
-    return pd.Categorical.from_codes(codes[positions], categories=categories)
 
 
 def _remote(raw: pd.DataFrame, number: pd.Series, spec: FederalSpec) -> pd.Series:
@@ -202,11 +194,13 @@ def _remote(raw: pd.DataFrame, number: pd.Series, spec: FederalSpec) -> pd.Serie
 
 def _station_ids(stations: pd.DataFrame, file: str) -> pd.Series:
     """``region/number``; ``DEG-<district>`` for a remote electronic pseudo-station."""
-    ids = stations["region"].astype(str) + "/" + stations["number"].astype("string")
-    remote = stations["remote_electronic"]
+    region = arrow_text(stations["region"])
+    number = pa.array(stations["number"], type=pa.int64(), from_pandas=True).cast(pa.string())
+    ids = pd.Series(pc.binary_join_element_wise(region, number, "/"), dtype=object)
+    remote = stations["remote_electronic"].to_numpy(bool)
     label = stations["district"] if stations["district"].notna().all() else stations["region"]
-    ids[remote] = "DEG-" + label[remote].astype("string")
-    missing = ids.isna() | stations["region"].isna()
+    ids[remote] = ("DEG-" + label[remote].astype(str)).to_numpy(dtype=object)
+    missing = ids.isna()
     if missing.any():
         row = int(missing.to_numpy().nonzero()[0][0]) + 1
         raise InputError(file, "station without a region or number", row=row, column="uik")
