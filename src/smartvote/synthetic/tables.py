@@ -135,6 +135,7 @@ def _stations(counts: Counts, labels: pd.DataFrame) -> pd.DataFrame:
             "ballots_cancelled": counts.registered - counts.issued,
             "ballots_stationary": in_station - counts.taken,
             "ballots_portable": counts.outside,
+            "ballots_in_boxes": counts.boxes,
             "valid": counts.valid,
             "invalid": counts.invalid,
             "lost": zeros,
