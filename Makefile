@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 # The public dataset files, when a copy lies beside the project (else: the cache or GitHub).
 LOCAL_MIRROR := $(wildcard $(abspath ../shared/data/russia-federal))
 
-.PHONY: demo test lint setup
+# The browser tests drive Debian's Chromium (headless) through Playwright.
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test lint setup browser
 
 setup: $(VENV)/.installed
 
@@ -17,12 +20,16 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	SMARTVOTE_MIRROR=$${SMARTVOTE_MIRROR:-$(LOCAL_MIRROR)} $(BIN)/smartvote fetch russia-duma-2021
-	$(BIN)/smartvote summary russia-duma-2021
+	$(BIN)/smartvote report russia-duma-2021 --out out/russia-duma-2021
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+browser:
+	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
+
+test: lint browser
 	$(BIN)/pytest

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from smartvote.forensics.inputs import NoLeaderError, station_arrays
-from smartvote.model import CHOICE_COLUMNS, STATION_COLUMNS, VOTE_COLUMNS, conform
+from smartvote.model import CHOICE_COLUMNS, STATION_COLUMNS, VOTE_COLUMNS, conform, fill_totals
 from smartvote.store import Store
 
 
@@ -34,6 +34,8 @@ def _tables(ruling: tuple[bool, bool] = (False, True)) -> tuple[pd.DataFrame, pd
     for col in STATION_COLUMNS:
         if col not in stations:
             stations[col] = None
+    stations = conform(stations, STATION_COLUMNS)
+    fill_totals(stations)
     choices = pd.DataFrame(
         {
             "contest": "list",

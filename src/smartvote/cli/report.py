@@ -12,7 +12,7 @@ from smartvote.cli import console, main, reports_errors
 from smartvote.cli.data import default_contest
 from smartvote.forensics.shpilkin import PEAK_METHODS
 from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.html import millions, p_text, pct
+from smartvote.report.formatting import millions, p_text, pct
 from smartvote.store import Store
 
 
@@ -39,10 +39,11 @@ from smartvote.store import Store
 @reports_errors
 def report(election_id: str, out: Path, contest: str | None, peak: str, seed: int) -> None:
     """Write the forensic report of one contest: official vs clean figures, integer test, figures."""
-    with Store() as store, _progress_bars() as bars:
+    with Store() as store:
         contest = contest or default_contest(store, election_id)
-        analysis = load_analysis(store, election_id, contest, peak=peak, seed=seed, progress=bars)  # type: ignore[arg-type]
-        files = write_report(analysis, out, progress=bars)
+        with _progress_bars() as bars:
+            analysis = load_analysis(store, election_id, contest, peak=peak, seed=seed, progress=bars)  # type: ignore[arg-type]
+            files = write_report(analysis, out, progress=bars)
     print_headline(files)
 
 

@@ -69,7 +69,8 @@ class IntegerResult:
     def __str__(self) -> str:
         head = self.get()
         lines = [
-            f"Integer percentages, {self.stations_used:,} stations (turnout from ballots {self.turnout_from}):"
+            f"Integer percentages, {self.stations_used:,} stations"
+            f" (turnout from ballots {self.turnout_from}):"
             f" {head.observed:,.0f} integer, {head.expected:,.1f} expected, excess {head.excess:+,.1f}"
             f" (z = {head.z:.1f}, p = {_p_text(head.log10_p_value)})",
         ]

@@ -97,9 +97,8 @@ def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> float:
             hi = t
         t_new = t + (s - slope) / curve if curve > 0 else math.nan
         if not lo < t_new < hi:
-            t_new = (
-                0.5 * (lo + hi) if math.isfinite(lo + hi) else 2 * t + math.copysign(1.0 / w.max(), s - slope)
-            )
+            outward = 2 * t + math.copysign(1.0 / w.max(), s - slope)
+            t_new = 0.5 * (lo + hi) if math.isfinite(lo + hi) else outward
         t = t_new
     return t
 

@@ -115,6 +115,6 @@ def choice_label(name: str, limit: int = 30) -> str:
     name before a dash, without the legal form ("Политическая партия"), cut at ``limit``.
     """
     quoted = re.search(r'"([^"]+)"?\s*$', name)
-    label = quoted.group(1) if quoted else name.split(" – ")[0]
+    label = quoted.group(1) if quoted else re.split(r" [–-] ", name)[0]
     label = re.sub(r"^(всероссийская\s+)?политическая\s+партия\s+", "", label.strip(), flags=re.I)
     return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -6,6 +6,7 @@ JSON has no NaN: an undefined figure (a share of no ballots) is ``null``.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from smartvote import __version__
@@ -99,6 +100,11 @@ def _region(analysis: Analysis, index: int) -> dict[str, Any]:
     }
 
 
+def source_name(source: str) -> str:
+    """The source file without its folders: a published report must not reveal local paths."""
+    return re.split(r"[/\\]", source)[-1]
+
+
 def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, Any]:
     """The JSON document of one report; ``figures`` maps figure names to their file names."""
     headline = analysis.headline
@@ -108,7 +114,7 @@ def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, An
         "election": {
             "id": analysis.election.election_id,
             "title": analysis.election.title,
-            "source": analysis.election.source,
+            "source": source_name(analysis.election.source),
             "contest": analysis.contest,
             "leader": analysis.leader,
         },

@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from smartvote.forensics.integer import integer_histogram
 from smartvote.forensics.shpilkin import N_BINS
 from smartvote.report.analysis import Analysis, choice_label
+from smartvote.report.formatting import millions
 
 LEADER_COLOUR = "#1f4e9c"
 ANOMALY_COLOUR = "#d62728"
@@ -24,6 +25,7 @@ OTHER_COLOURS = ("#e6550d", "#31a354", "#756bb1", "#636363", "#bcbd22", "#17becf
 #: Choices below this share of the ballots are drawn together as "the rest" in the curves.
 MIN_CURVE_SHARE = 0.03
 DPI = 110
+FEDERAL_STATIONS = 95_000
 
 
 def png(figure: Figure) -> bytes:
@@ -48,11 +50,13 @@ def comet_figure(analysis: Analysis) -> Figure:
     figure = Figure(figsize=(7, 6))
     ax = figure.subplots()
     ordinary = shown & ~a.remote
+    # Dots of a federal election (~95,000 stations) are tiny and faint; a city's are larger.
+    crowding = np.sqrt(FEDERAL_STATIONS / max(1, int(ordinary.sum())))
     ax.scatter(
         _percent(a.issued, a.registered)[ordinary],
         _percent(a.leader, a.boxes)[ordinary],
-        s=0.6,
-        alpha=0.12,
+        s=min(5.0, 0.6 * crowding),
+        alpha=min(0.5, 0.12 * crowding),
         color=LEADER_COLOUR,
         linewidths=0,
         rasterized=True,
@@ -108,7 +112,7 @@ def _draw_histogram(ax: Axes, centres: np.ndarray, values: np.ndarray, integer: 
     low, high = (centres[nonzero[0]], centres[nonzero[-1]]) if len(nonzero) else (0.0, 100.0)
     ax.set_xlim(max(0.0, low - 1), min(100.0, high + 1))
     _clip_end_bin(ax, centres, values)
-    ax.legend(loc="upper right", frameon=False)
+    ax.legend(loc="upper left", frameon=False)
     ax.grid(alpha=0.3)
 
 
@@ -156,7 +160,7 @@ def shpilkin_figure(analysis: Analysis) -> Figure:
         where=leader > clean,
         color=ANOMALY_COLOUR,
         alpha=0.35,
-        label=f"anomalous: {result.anomalous_votes / 1e6:,.2f} M votes",
+        label=f"anomalous: {millions(result.anomalous_votes)} votes",
     )
     ax.axvline(result.fit.peak, color="black", linewidth=0.8, linestyle=":")
     ax.annotate(

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 
 from smartvote.report.analysis import choice_label
+from smartvote.report.formatting import millions, num, p_text, pct
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("smartvote.report", "templates"),
@@ -15,29 +16,6 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 GROUP_LABELS = {"region": "region", "tik": "territorial commission"}
-
-
-def pct(value: float | None) -> str:
-    """A percentage as the headline shows it: two decimals, "n/a" when undefined."""
-    return "n/a" if value is None else f"{value:.2f}%"
-
-
-def millions(votes: float | None) -> str:
-    """Votes in millions with two decimals ("14.70 M"), or in thousands below a million."""
-    if votes is None:
-        return "n/a"
-    return f"{votes / 1e6:.2f} M" if abs(votes) >= 1e6 else f"{votes / 1e3:.1f} k"
-
-
-def p_text(log10_p: float | None) -> str:
-    """A p-value from its log10, readable where the float underflows ("7.2e-29", "10^-412.3")."""
-    if log10_p is None:
-        return "n/a"
-    return f"{10**log10_p:.2g}" if log10_p > -300 else f"10^{log10_p:.1f}"
-
-
-def num(value: float | None, digits: int) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def render_html(document: dict[str, Any], images: dict[str, bytes]) -> str:

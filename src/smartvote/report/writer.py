@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from smartvote.errors import SmartvoteError
 from smartvote.forensics.inputs import station_arrays
 from smartvote.forensics.shpilkin import PeakMethod
 from smartvote.report.analysis import Analysis, Progress, analyse, no_progress
@@ -44,6 +45,9 @@ def load_analysis(
     """Read one contest of an imported election and run the report's methods on it."""
     progress("loading", 0, 1)
     stations = store.table("stations", election_id, contest)
+    if stations.empty:
+        known = ", ".join(store.table("contests", election_id)["contest"])
+        raise SmartvoteError(f"{election_id} has no contest {contest!r} (its contests: {known})")
     arrays = station_arrays(
         stations, store.table("votes", election_id, contest), store.table("choices", election_id, contest)
     )

@@ -1,0 +1,176 @@
+"""``smartvote report``: the files, the JSON schema, the CLI, and the page in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from smartvote.cli import main
+from smartvote.forensics import shpilkin
+from smartvote.forensics.inputs import station_arrays
+from smartvote.report import ReportFiles, load_analysis, write_report
+from smartvote.report.formatting import millions, pct
+from smartvote.store import Store
+
+#: Every report the acceptance asks for: (election, its party-list or presidential contest).
+CONTESTS = {
+    "russia-duma-2011": "federal-list",
+    "russia-duma-2016": "federal-list",
+    "russia-president-2018": "president",
+    "russia-duma-2021": "federal-list",
+    "spb-2021-duma": "federal-list",
+    "spb-2021-city": "city-list",
+}
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def reports(real_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportFiles]:
+    """The six reports, built once."""
+    out = tmp_path_factory.mktemp("reports")
+    return {
+        election_id: write_report(load_analysis(real_store, election_id, contest), out / election_id)
+        for election_id, contest in CONTESTS.items()
+    }
+
+
+def test_every_report_writes_its_files(reports: dict[str, ReportFiles]) -> None:
+    for files in reports.values():
+        assert files.html.name == "report.html" and files.json.name == "report.json"
+        assert {p.name for p in files.figures} == {"comet.png", "histograms.png", "shpilkin.png"}
+        for png in files.figures:
+            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_html_is_self_contained(reports: dict[str, ReportFiles]) -> None:
+    for files in reports.values():
+        html = files.html.read_text(encoding="utf-8")
+        assert html.count('src="data:image/png;base64,') == 3
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+        assert "<link" not in html and "@import" not in html and "url(" not in html
+        # Nothing of the machine that built it: a published report must not reveal local paths.
+        assert str(files.html.parent) not in html and "/shared/data" not in html
+        assert files.document["election"]["source"] in html  # type: ignore[index]
+
+
+def _schema_keys(document: dict[str, Any]) -> None:
+    for key in ("excess", "z", "p_value"):
+        assert isinstance(document["integer"][key], float)
+    for key in ("clean_turnout_pct", "clean_leader_pct", "anomalous_votes"):
+        assert isinstance(document["shpilkin"][key], float)
+    assert document["regions"]
+    for region in document["regions"]:
+        assert {
+            "region",
+            "stations",
+            "registered",
+            "turnout_pct",
+            "leader_pct",
+            "integer",
+            "shpilkin",
+        } <= set(region)
+        assert {"excess", "z", "p_value"} <= set(region["integer"])
+        assert "anomalous_votes" in region["shpilkin"]
+
+
+def test_json_follows_the_documented_schema(reports: dict[str, ReportFiles]) -> None:
+    for files in reports.values():
+        document = json.loads(files.json.read_text(encoding="utf-8"))
+        assert document == files.document
+        assert document["schema"] == "smartvote-report/1"
+        _schema_keys(document)
+    assert len(reports["russia-duma-2021"].document["regions"]) == 85  # type: ignore[arg-type]
+    assert reports["spb-2021-city"].document["group_by"] == "tik"
+
+
+def test_json_carries_the_methods_numbers(real_store: Store, reports: dict[str, ReportFiles]) -> None:
+    doc = reports["russia-duma-2016"].document
+    tables = [
+        real_store.table(n, "russia-duma-2016", "federal-list") for n in ("stations", "votes", "choices")
+    ]
+    result = shpilkin.estimate(station_arrays(*tables))
+    assert doc["shpilkin"]["anomalous_votes"] == pytest.approx(result.anomalous_votes, abs=0.1)  # type: ignore[index]
+    assert doc["shpilkin"]["clean_leader_pct"] == pytest.approx(39.26, abs=0.1)  # type: ignore[index]
+    assert doc["official"]["turnout_pct"] == pytest.approx(47.88, abs=0.005)  # type: ignore[index]
+    # The integer excess of the published Monte Carlo, 2016: 1502.4 ("turnout or share", stations).
+    assert doc["integer"]["excess"] == pytest.approx(1502.4, abs=15)  # type: ignore[index]
+
+
+@pytest.fixture
+def spb_home(home: Path, data_dir: Path) -> Path:
+    result = CliRunner().invoke(main, ["import", str(data_dir / "spb-2021")])
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def test_cli_writes_the_report_and_prints_the_headline(spb_home: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", "spb-2021-city", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    assert document["election"]["contest"] == "city-list"
+    assert "report.html" in result.output
+    assert pct(document["shpilkin"]["clean_turnout_pct"]) in result.output
+    assert millions(document["shpilkin"]["anomalous_votes"]) in result.output
+
+
+def test_cli_errors_are_one_line(spb_home: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", "nowhere-1999", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: unknown election 'nowhere-1999'")
+    assert len(result.output.strip().splitlines()) == 1
+    result = CliRunner().invoke(
+        main, ["report", "spb-2021-duma", "--contest", "smd-9", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert message.startswith("Error: spb-2021-duma has no contest 'smd-9' (its contests: federal-list")
+    assert len(message.splitlines()) == 1
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_reports_open_in_chromium_with_the_headline_visible(
+    reports: dict[str, ReportFiles], browser: Any
+) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for election_id, files in reports.items():
+        page.goto(files.html.as_uri())
+        doc = files.document
+        expected = {
+            "#official-turnout": pct(doc["official"]["turnout_pct"]),  # type: ignore[index]
+            "#clean-turnout": pct(doc["shpilkin"]["clean_turnout_pct"]),  # type: ignore[index]
+            "#official-leader": pct(doc["official"]["leader_pct"]),  # type: ignore[index]
+            "#clean-leader": pct(doc["shpilkin"]["clean_leader_pct"]),  # type: ignore[index]
+            "#anomalous-votes": millions(doc["shpilkin"]["anomalous_votes"]),  # type: ignore[index]
+            "#integer-excess": f"{doc['integer']['excess']:+.1f}",  # type: ignore[index]
+        }
+        for selector, text in expected.items():
+            element = page.locator(selector)
+            assert element.is_visible(), (election_id, selector)
+            assert text in element.inner_text(), (election_id, selector, text)
+        images = page.locator("img")
+        assert images.count() == 3
+        loaded = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+        assert loaded, election_id
+    page.close()
+    assert errors == []
