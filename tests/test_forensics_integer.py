@@ -19,6 +19,7 @@ from smartvote.forensics.integer import (
     integer_monte_carlo,
     integer_probability,
     integer_test,
+    integer_test_by_group,
     is_integer_percent,
     selected_stations,
 )
@@ -115,6 +116,27 @@ def test_result_access_and_summary() -> None:
     assert result.turnout_from == "boxes" and "2,000 stations" in str(result)
     with pytest.raises(ValueError, match="no test"):
         result.get("both")
+
+
+def test_groups_are_the_test_on_their_own_stations() -> None:
+    counts = honest_election(3_000, np.random.default_rng(4))
+    groups = np.array(["north", "south", "east"])[np.arange(3_000) % 3]
+    counts[0][groups == "east"] = 50  # too small: no station of "east" is used
+    by_group = integer_test_by_group(*counts, groups, turnout_from="boxes")
+    assert list(by_group) == ["north", "south", "east"]
+    assert by_group["east"].stations_used == 0 and by_group["east"].get().p_value == 1.0
+    for name in ("north", "south"):
+        alone = integer_test(*(c[groups == name] for c in counts), turnout_from="boxes")
+        assert by_group[name].tests == alone.tests
+    national = integer_test(*counts, turnout_from="boxes")
+    for count in COUNTS:
+        total = sum(r.get(count).observed for r in by_group.values())
+        assert total == national.get(count).observed
+
+
+def test_result_as_plain_data() -> None:
+    data = integer_test(*honest_election(500, np.random.default_rng(2))).to_dict()
+    assert {"excess", "z", "p_value", "stations_used"} <= data.keys() and len(data["tests"]) == 12
 
 
 def test_bad_input_is_refused() -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy import special
@@ -65,6 +65,13 @@ class IntegerResult:
 
     def get(self, count: str = "either", weight: str = "stations") -> IntegerTest:
         return _pick(self.tests, count, weight)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the headline test ("either", stations) at the top, then all tests."""
+        head = asdict(self.get())
+        out: dict[str, Any] = {"stations_used": self.stations_used, "turnout_from": self.turnout_from}
+        out |= {k: v for k, v in head.items() if k not in ("count", "weight")}
+        return out | {"tests": [asdict(t) for t in self.tests]}
 
     def __str__(self) -> str:
         head = self.get()
@@ -165,31 +172,45 @@ def _integer_counts_in_range(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every (station, k) with ``k_min <= k <= k_max`` and ``100 k/n`` integer, as flat arrays.
 
-    The integer counts of each distinct ``n`` are listed once, sorted by ``(n, k)``; a
-    station's counts in range are then one slice of that list, found by binary search.
+    The integer counts of each distinct ``n`` are listed once (:class:`_IntegerCounts`); a
+    station's counts in range are one slice of that list.
     """
     distinct, which = np.unique(n, return_inverse=True)
-    owner, table_k = _integer_counts_table(distinct)
-    stride = int(distinct.max()) + 1
-    keys = owner * stride + table_k
-    start = np.searchsorted(keys, which * stride + k_min, side="left")
-    stop = np.searchsorted(keys, which * stride + k_max, side="right")
-    sizes = np.where(active, stop - start, 0)
+    table = _IntegerCounts(distinct)
+    start = table.index(which, k_min - 1)
+    sizes = np.where(active, table.index(which, k_max) - start, 0)
     station = np.repeat(np.arange(len(n)), sizes)
     offsets = np.cumsum(sizes) - sizes
-    return station, table_k[np.arange(len(station)) + np.repeat(start - offsets, sizes)]
+    return station, table.k[np.arange(len(station)) + np.repeat(start - offsets, sizes)]
 
 
-def _integer_counts_table(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each ``distinct[i]``, all ``0 <= k <= n`` with ``100 k/n`` integer: (i, k) sorted."""
-    m = np.arange(101)
-    nn = distinct[:, None]
-    lo = np.maximum(-((-(20 * m * nn - nn)) // 2000), 0).ravel()
-    hi = np.minimum((20 * m * nn + nn) // 2000, nn).ravel()
-    sizes = np.maximum(hi - lo + 1, 0)
-    owner = np.repeat(np.repeat(np.arange(len(distinct)), 101), sizes)
-    offsets = np.cumsum(sizes) - sizes
-    return owner, np.arange(len(owner)) + np.repeat(lo - offsets, sizes)
+class _IntegerCounts:
+    """For each ``n`` of ``distinct``, every ``0 <= k <= n`` with ``100 k/n`` integer, sorted.
+
+    Window ``m`` (the counts that round to ``m`` percent) is ``lo_m..hi_m`` with ``lo_m =
+    ceil((20 m n - n) / 2000)`` and ``hi_m = floor((20 m n + n) / 2000)``; the windows of one
+    ``n`` are disjoint and increasing, so the list is their concatenation, and the number of
+    integer counts up to ``K`` is found in constant time from the window that holds ``K``.
+    """
+
+    def __init__(self, distinct: np.ndarray) -> None:
+        m = np.arange(101)
+        nn = distinct[:, None]
+        self.n = distinct
+        self.lo = np.maximum(-((-(20 * m * nn - nn)) // 2000), 0)
+        self.sizes = np.maximum(np.minimum((20 * m * nn + nn) // 2000, nn) - self.lo + 1, 0)
+        self.before = np.cumsum(self.sizes, axis=1) - self.sizes  # counts in earlier windows
+        self.start = np.cumsum(self.sizes.sum(axis=1)) - self.sizes.sum(axis=1)
+        flat = self.sizes.ravel()
+        offsets = np.cumsum(flat) - flat
+        self.k = np.arange(int(flat.sum())) + np.repeat(self.lo.ravel() - offsets, flat)
+
+    def index(self, which: np.ndarray, upto: np.ndarray) -> np.ndarray:
+        """Position in :attr:`k` just past the integer counts ``<= upto`` of ``n = distinct[which]``."""
+        n = self.n[which]
+        window = np.clip((2000 * upto + n) // (20 * n), 0, 100)  # the last window starting <= upto
+        inside = np.clip(upto - self.lo[which, window] + 1, 0, self.sizes[which, window])
+        return self.start[which] + self.before[which, window] + inside
 
 
 def _log_binomial_pmf(k: np.ndarray, station: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -222,8 +243,10 @@ def selected_stations(
 
 @dataclass(frozen=True)
 class _Stations:
-    """The selected stations of one convention: counts, weights and observed integer flags."""
+    """The selected stations of one convention: their counts and weights."""
 
+    turnout_from: str
+    keep: np.ndarray  # which input stations were selected
     registered: np.ndarray
     ballots: np.ndarray
     boxes: np.ndarray
@@ -249,13 +272,20 @@ def _prepare(
     registered, issued, boxes, leader = arrays
     ballots = issued if turnout_from == "issued" else boxes
     keep = selected_stations(registered, ballots, boxes, leader)
-    return _Stations(registered[keep], ballots[keep], boxes[keep], leader[keep])
+    return _Stations(turnout_from, keep, registered[keep], ballots[keep], boxes[keep], leader[keep])
+
+
+def _integer_flags(
+    ballots: np.ndarray, registered: np.ndarray, leader: np.ndarray, boxes: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Which stations (or simulated stations) are integer, per count."""
+    flags = {"turnout": is_integer_percent(ballots, registered), "share": is_integer_percent(leader, boxes)}
+    flags["either"] = flags["turnout"] | flags["share"]
+    return flags
 
 
 def _either(turnout: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """P(turnout or share integer) from the two probabilities (independent), or the flags' union."""
-    if turnout.dtype == bool:
-        return turnout | share
+    """P(turnout or share integer) from the two probabilities, independent under the null."""
     return turnout + share - turnout * share
 
 
@@ -275,18 +305,50 @@ def integer_test(
     :func:`selected_stations` is applied here. ``turnout_from="boxes"`` takes ``B = R``.
     """
     st = _prepare(registered, issued, boxes, leader, turnout_from)
-    flags = {"turnout": is_integer_percent(st.ballots, st.registered)}
-    flags["share"] = is_integer_percent(st.leader, st.boxes)
-    flags["either"] = _either(flags["turnout"], flags["share"])
+    return _results(st, *_station_terms(st), np.ones(len(st.registered), dtype=bool))
+
+
+def integer_test_by_group(
+    registered: np.ndarray,
+    issued: np.ndarray,
+    boxes: np.ndarray,
+    leader: np.ndarray,
+    groups: np.ndarray,
+    *,
+    turnout_from: str = "issued",
+) -> dict[str, IntegerResult]:
+    """:func:`integer_test` within each group of stations (e.g. ``groups`` = the regions).
+
+    The stations' probabilities are computed once for all groups; a group whose stations are
+    all left out by the selection gets a result with ``stations_used == 0``.
+    """
+    st = _prepare(registered, issued, boxes, leader, turnout_from)
+    terms = _station_terms(st)
+    labels = np.asarray(groups, dtype=object)
+    if len(labels) != len(st.keep):
+        raise ValueError(f"groups has {len(labels)} entries for {len(st.keep)} stations")
+    kept = labels[st.keep]
+    return {str(g): _results(st, *terms, kept == g) for g in dict.fromkeys(labels.tolist())}
+
+
+def _station_terms(st: _Stations) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per count: which selected stations are integer, and their probabilities of it."""
+    flags = _integer_flags(st.ballots, st.registered, st.leader, st.boxes)
     probs = {"turnout": integer_probability(st.ballots, st.registered)}
     probs["share"] = integer_probability(st.leader, st.boxes)
     probs["either"] = _either(probs["turnout"], probs["share"])
+    return flags, probs
+
+
+def _results(
+    st: _Stations, flags: dict[str, np.ndarray], probs: dict[str, np.ndarray], rows: np.ndarray
+) -> IntegerResult:
     tests = tuple(
-        _exact_test(count, weight, flags[count], probs[count], w)
+        _exact_test(count, weight, flags[count][rows], probs[count][rows], w[rows])
         for count in COUNTS
         for weight, w in st.weights().items()
     )
-    return IntegerResult(tests, len(st.registered), turnout_from)
+    return IntegerResult(tests, int(rows.sum()), st.turnout_from)
 
 
 def _exact_test(count: str, weight: str, flags: np.ndarray, q: np.ndarray, w: np.ndarray) -> IntegerTest:
@@ -328,11 +390,7 @@ def integer_monte_carlo(
     generator = np.random.default_rng(rng)
     st = _prepare(registered, issued, boxes, leader, turnout_from)
     weights = st.weights()
-    observed = {
-        "turnout": is_integer_percent(st.ballots, st.registered),
-        "share": is_integer_percent(st.leader, st.boxes),
-    }
-    observed["either"] = _either(observed["turnout"], observed["share"])
+    observed = _integer_flags(st.ballots, st.registered, st.leader, st.boxes)
     simulated = np.empty((draws, len(COUNTS), len(WEIGHTS)))
     chunk = max(1, 2_000_000 // max(len(st.registered), 1))
     for start in range(0, draws, chunk):
@@ -355,11 +413,7 @@ def _simulate(
     shape = (size, len(st.registered))
     ballots = rng.binomial(st.registered, st.ballots / st.registered, size=shape)
     leader = rng.binomial(st.boxes, st.leader / st.boxes, size=shape)
-    flags = {
-        "turnout": is_integer_percent(ballots, st.registered),
-        "share": is_integer_percent(leader, st.boxes),
-    }
-    flags["either"] = flags["turnout"] | flags["share"]
+    flags = _integer_flags(ballots, st.registered, leader, st.boxes)
     w = np.stack([weights[name] for name in WEIGHTS], axis=1).astype(float)
     return np.stack([flags[c].astype(float) @ w for c in COUNTS], axis=1)
 

@@ -3,12 +3,14 @@
 Under the null of the integer-percentage test every station is integer with its own
 probability ``q_i``, independently, so a weighted count ``S = sum w_i X_i`` is a (weighted)
 Poisson-binomial variable. Its mean and variance are exact sums; its upper tail, the
-one-sided p-value, comes from the Lugannani-Rice saddlepoint formula with Daniels' second
-continuity correction for lattice variables (Daniels, "Tail probability approximations",
-International Statistical Review 55, 1987; Butler, *Saddlepoint Approximations with
-Applications*, 2007, section 1.2). A normal tail is far too light for these sums far out
-in the tail; the saddlepoint keeps a small *relative* error there (docs/forensics-integer.md).
-:func:`exact_upper_tail` computes the exact tail of an unweighted count, to measure that error.
+one-sided p-value, comes from the Lugannani-Rice saddlepoint formula (Lugannani & Rice,
+"Saddle point approximation for the distribution of the sum of independent random
+variables", Advances in Applied Probability 12(2), 1980) with the usual continuity
+correction for lattice variables: the tail ``P(S >= s)`` is evaluated at ``s - h/2`` with
+``u = 2 sinh(t h/2) sqrt(K''(t)) / h`` (span ``h``). A normal tail is far too light for
+these sums far out in the tail; the saddlepoint keeps a small *relative* error there, which
+:func:`exact_upper_tail` (the exact tail of an unweighted count) measures
+(docs/forensics-integer.md).
 """
 
 from __future__ import annotations
@@ -65,17 +67,24 @@ def _reduce(q: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray
 
 
 def _cumulants(t: float, w: np.ndarray, logit: np.ndarray) -> tuple[float, float, float]:
-    """``K(t)``, ``K'(t)``, ``K''(t)`` of the reduced sum, computed without overflow."""
+    """``K(t)``, ``K'(t)``, ``K''(t)`` of the reduced sum, computed without overflow.
+
+    ``K(t) = sum softplus(t w + a) - softplus(a)`` with ``a`` the logits, ``softplus(x) =
+    log(1 + e^x) = max(x, 0) + log1p(e^-|x|)``.
+    """
     x = t * w + logit
-    sig = special.expit(x)
-    k0 = float(np.sum(np.logaddexp(0.0, x) - np.logaddexp(0.0, logit)))
-    return k0, float(np.einsum("i,i->", w, sig)), float(np.einsum("i,i,i->", w * w, sig, 1.0 - sig))
+    k0 = float(np.sum(_softplus(x)) - np.sum(_softplus(logit)))
+    return (k0, *_slope(t, w, logit))
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _slope(t: float, w: np.ndarray, logit: np.ndarray) -> tuple[float, float]:
     """``K'(t)`` and ``K''(t)`` only (the solver's inner loop)."""
     sig = special.expit(t * w + logit)
-    return float(np.einsum("i,i->", w, sig)), float(np.einsum("i,i,i->", w * w, sig, 1.0 - sig))
+    return float(np.einsum("i,i->", w, sig)), float(np.einsum("i,i,i,i->", w, w, sig, 1.0 - sig))
 
 
 def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> float:
@@ -87,9 +96,10 @@ def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> float:
     """
     lo, hi = -math.inf, math.inf
     t = 0.0
+    q = special.expit(logit)
+    slope, curve = float(np.einsum("i,i->", w, q)), float(np.einsum("i,i,i,i->", w, w, q, 1.0 - q))
     for _ in range(500):
-        slope, curve = _slope(t, w, logit)
-        if abs(slope - s) <= 1e-13 * max(s, 1.0) or hi - lo <= 1e-15 * abs(t):
+        if abs(slope - s) <= 1e-9 * math.sqrt(curve) or hi - lo <= 1e-15 * abs(t):
             break
         if slope < s:
             lo = t
@@ -100,6 +110,7 @@ def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> float:
             outward = 2 * t + math.copysign(1.0 / w.max(), s - slope)
             t_new = 0.5 * (lo + hi) if math.isfinite(lo + hi) else outward
         t = t_new
+        slope, curve = _slope(t, w, logit)
     return t
 
 
