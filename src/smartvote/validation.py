@@ -64,7 +64,7 @@ def election_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, index])
 
 
-def station_arrays(sim: Simulation) -> StationArrays:
+def simulation_arrays(sim: Simulation) -> StationArrays:
     """The forensic methods' input for a synthetic election, without building tables: the
     leader and the other choices together as the two vote columns."""
     c = sim.counts
@@ -252,4 +252,4 @@ def validate_shpilkin(
 
 def anomalous_votes(sim: Simulation) -> float:
     """Shpilkin's A with the defaults of issue 3 (first peak, remote stations excluded)."""
-    return float(estimate(station_arrays(sim)).anomalous_votes)
+    return float(estimate(simulation_arrays(sim)).anomalous_votes)

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartvote.model import boxes
+from smartvote.forensics.inputs import StationArrays, station_arrays
+from smartvote.forensics.shpilkin import N_BINS, first_peak, turnout_bin
 from smartvote.synthetic.country import Country
 
 MIN_CORE_REGISTERED = 100
@@ -43,35 +44,17 @@ class Calibration:
     remote_share: float
 
 
-@dataclass(frozen=True, eq=False)
-class _Columns:
-    """Float arrays of one contest, aligned on its stations."""
-
-    registered: np.ndarray
-    issued: np.ndarray
-    boxes: np.ndarray
-    invalid: np.ndarray
-    valid: np.ndarray
-    outside: np.ndarray
-    votes: np.ndarray  # stations x choices
-    leader_column: int
-    remote: np.ndarray
-    has_protocol: np.ndarray
-    region: np.ndarray
-    commission: np.ndarray
-
-    @property
-    def leader(self) -> np.ndarray:
-        return self.votes[:, self.leader_column]
-
-
 def calibrate(stations: pd.DataFrame, votes: pd.DataFrame, choices: pd.DataFrame) -> Calibration:
     """Measure a clean country on one contest's canonical tables (see the module docstring)."""
-    c = _columns(stations, votes, choices)
+    c = station_arrays(stations, votes, choices)
+    commission = (stations["region"].astype(str) + "|" + stations["tik"].astype(str)).to_numpy(object)
+    outside = stations["ballots_outside"].fillna(0).to_numpy(np.int64)
     ordinary = ~c.remote & c.has_protocol & (c.registered > 0) & (c.issued > 0) & (c.issued <= c.registered)
-    peak = reference_peak(c.issued[ordinary], c.registered[ordinary], (c.boxes - c.leader)[ordinary])
-    bins = np.full(len(c.registered), 101)
-    bins[ordinary] = (100 * c.issued[ordinary].astype(np.int64)) // c.registered[ordinary].astype(np.int64)
+    bins = np.full(len(c.registered), N_BINS)
+    bins[ordinary] = turnout_bin(c.registered[ordinary], c.issued[ordinary])
+    peak = first_peak(
+        np.bincount(bins[ordinary], weights=(c.valid + c.invalid - c.leader)[ordinary], minlength=N_BINS)
+    )
     core = (
         ordinary
         & (c.registered >= MIN_CORE_REGISTERED)
@@ -80,11 +63,11 @@ def calibrate(stations: pd.DataFrame, votes: pd.DataFrame, choices: pd.DataFrame
         & (bins <= peak)
     )
     country = Country(
-        **_geography(c, ordinary),
-        **_sizes(c, ordinary & (c.registered >= 1)),
-        **_rates(c, core, peak),
+        **_geography(c.region[ordinary], commission[ordinary]),
+        **_sizes(c.registered, commission, ordinary & (c.registered >= 1)),
+        **_rates(c, commission, core, peak),
         **_others(c, core),
-        **_ballots(c, core),
+        **_ballots(c, outside, core),
     )
     every = ordinary | c.remote
     return Calibration(
@@ -102,46 +85,9 @@ def _ratio(a: float, b: float) -> float:
     return float(a / b) if b else 0.0
 
 
-def _columns(stations: pd.DataFrame, votes: pd.DataFrame, choices: pd.DataFrame) -> _Columns:
-    ids = pd.Index(choices["choice_id"])
-    table = votes.pivot_table(index="station_id", columns="choice_id", values="votes", aggfunc="sum")
-    wide = table.reindex(index=stations["station_id"], columns=ids).fillna(0).to_numpy(float)
-
-    def count(column: str | pd.Series) -> np.ndarray:
-        values = stations[column] if isinstance(column, str) else column
-        return values.astype("Float64").fillna(0).to_numpy(float)
-
-    return _Columns(
-        registered=count("registered"),
-        issued=count("ballots_issued"),
-        boxes=count(boxes(stations)),
-        invalid=count("invalid"),
-        valid=count("valid"),
-        outside=count("ballots_outside"),
-        votes=wide,
-        leader_column=int(np.flatnonzero(choices["ruling"].to_numpy(bool))[0]),
-        remote=stations["remote_electronic"].to_numpy(bool),
-        has_protocol=~stations["no_protocol"].to_numpy(bool),
-        region=stations["region"].to_numpy(object),
-        commission=(stations["region"].astype(str) + "|" + stations["tik"].astype(str)).to_numpy(object),
-    )
-
-
-def reference_peak(issued: np.ndarray, registered: np.ndarray, others: np.ndarray) -> int:
-    """Shpilkin's reference turnout bin (issue 3, item 2): the smallest k whose centred 3-bin
-    moving average of O is a local maximum reaching half the average's maximum."""
-    k = np.minimum((100 * issued.astype(np.int64)) // registered.astype(np.int64), 100)
-    o = np.bincount(k, weights=others, minlength=101)
-    padded = np.concatenate([[0.0], o, [0.0]])
-    s = (padded[:-2] + padded[1:-1] + padded[2:]) / 3
-    left = np.concatenate([[-np.inf], s[:-1]])
-    right = np.concatenate([s[1:], [-np.inf]])
-    return int(np.flatnonzero((s >= left) & (s >= right) & (s >= 0.5 * s.max()))[0])
-
-
-def _geography(c: _Columns, ordinary: np.ndarray) -> dict[str, Any]:
-    per_region = pd.Series(c.region[ordinary]).value_counts()
-    per_commission = pd.Series(c.commission[ordinary]).value_counts()
+def _geography(region: np.ndarray, commission: np.ndarray) -> dict[str, Any]:
+    per_region = pd.Series(region).value_counts()
+    per_commission = pd.Series(commission).value_counts()
     return {
         "stations_per_region": float(per_region.mean()),
         "region_size_cv": float(per_region.std() / per_region.mean()),
@@ -150,9 +96,9 @@ def _geography(c: _Columns, ordinary: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _sizes(c: _Columns, sized: np.ndarray) -> dict[str, Any]:
-    weights, means, sds, urban = size_mixture(np.log(c.registered[sized]))
-    by_commission = pd.Series(urban).groupby(c.commission[sized]).mean().to_numpy()
+def _sizes(registered: np.ndarray, commission: np.ndarray, sized: np.ndarray) -> dict[str, Any]:
+    weights, means, sds, urban = size_mixture(np.log(registered[sized]))
+    by_commission = pd.Series(urban).groupby(commission[sized]).mean().to_numpy()
     mean, concentration = beta_moments(by_commission)
     return {
         "size_weights": _pair(weights),
@@ -193,7 +139,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(p / (1 - p)))
 
 
-def _rates(c: _Columns, core: np.ndarray, peak: int) -> dict[str, Any]:
+def _rates(c: StationArrays, commission: np.ndarray, core: np.ndarray, peak: int) -> dict[str, Any]:
     """Turnout and the leader's share of valid ballots on the logit scale, per level."""
     t = c.issued[core] / c.registered[core]
     p = c.leader[core] / c.valid[core]
@@ -203,7 +149,7 @@ def _rates(c: _Columns, core: np.ndarray, peak: int) -> dict[str, Any]:
         [np.mean(1 / (c.registered[core] * t * (1 - t))), np.mean(1 / (c.valid[core] * p * (1 - p)))]
     )
     mirrored_sd = float(np.sqrt(np.mean((x[:, 0] - centre) ** 2) - binomial[0]))
-    levels = variance_components(x, c.region[core], c.commission[core])
+    levels = variance_components(x, c.region[core], commission[core])
     levels[-1] = levels[-1] - np.diag(binomial)
     sd = np.sqrt(np.clip([np.diag(cov) for cov in levels], 0, None))
     scale = mirrored_sd / np.sqrt(np.sum(sd[:, 0] ** 2))
@@ -248,10 +194,10 @@ def variance_components(x: np.ndarray, region: np.ndarray, commission: np.ndarra
     return [region_cov, commission_cov, station]
 
 
-def _others(c: _Columns, core: np.ndarray) -> dict[str, Any]:
+def _others(c: StationArrays, core: np.ndarray) -> dict[str, Any]:
     """The other choices' national mix in the core, and the Dirichlet concentration of the
     largest one's fraction between stations (net of multinomial noise)."""
-    others = np.delete(c.votes[core], c.leader_column, axis=1)
+    others = np.delete(c.choice_votes[core], c.leader_column, axis=1)
     mix = others.sum(axis=0) / others.sum()
     largest = int(np.argmax(mix))
     n = others.sum(axis=1)
@@ -261,13 +207,13 @@ def _others(c: _Columns, core: np.ndarray) -> dict[str, Any]:
     return {"other_mix": tuple(float(v) for v in mix), "other_concentration": concentration}
 
 
-def _ballots(c: _Columns, core: np.ndarray) -> dict[str, Any]:
+def _ballots(c: StationArrays, outside: np.ndarray, core: np.ndarray) -> dict[str, Any]:
     fraction = c.invalid[core] / c.boxes[core]
     noise = float(np.mean(fraction.mean() * (1 - fraction.mean()) / c.boxes[core]))
     mean, concentration = beta_moments(fraction, noise)
     return {
         "invalid_mean": mean,
         "invalid_concentration": concentration,
-        "outside_fraction": float(c.outside[core].sum() / c.issued[core].sum()),
+        "outside_fraction": float(outside[core].sum() / c.issued[core].sum()),
         "taken_away_fraction": float(1 - c.boxes[core].sum() / c.issued[core].sum()),
     }
