@@ -215,11 +215,14 @@ def split_among_others(
     return out
 
 
-def clean_election(n_stations: int, country: Country, rng: np.random.Generator) -> tuple[Geography, Counts]:
-    """A clean election of ``n_stations`` ordinary stations."""
+def clean_election(
+    n_stations: int, country: Country, rng: np.random.Generator
+) -> tuple[Geography, Counts, np.ndarray, np.ndarray]:
+    """A clean election of ``n_stations`` ordinary stations: where they are, their counts, and
+    the turnout and leader's share (of valid ballots) their counts were drawn with."""
     if n_stations < 1:
         raise ValueError(f"an election needs at least one station, got {n_stations}")
     geo = geography(n_stations, country, rng)
     registered = registered_voters(geo, country, rng)
-    turnout, share = logit_rates(geo, country, rng)
-    return geo, cast_ballots(registered, expit(turnout), expit(share), country, rng)
+    turnout, share = (expit(x) for x in logit_rates(geo, country, rng))
+    return geo, cast_ballots(registered, turnout, share, country, rng), turnout, share

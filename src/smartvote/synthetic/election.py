@@ -35,7 +35,9 @@ STREAMS: tuple[str, ...] = (
 @dataclass(frozen=True, eq=False)
 class Simulation:
     """A synthetic election: stations (ordinary, then remote electronic) with their clean
-    counts, the official counts after fraud, and the ground truth of what was injected."""
+    counts, the official counts after fraud, and the ground truth of what was injected.
+    ``turnout_rate`` and ``share_rate`` are the probabilities each station's clean ballots
+    issued and leader's votes (of the valid ballots) were drawn with."""
 
     geography: Geography
     clean: Counts
@@ -44,6 +46,8 @@ class Simulation:
     country: Country
     fraud: Fraud
     parties_seed: int
+    turnout_rate: np.ndarray
+    share_rate: np.ndarray
 
     def __len__(self) -> int:
         return len(self.counts.issued)
@@ -66,7 +70,7 @@ def simulate(
     country = country or Country()
     fraud = fraud or Fraud()
     streams = dict(zip(STREAMS, np.random.default_rng(rng).spawn(len(STREAMS)), strict=True))
-    geo, clean = clean_election(n_stations, country, streams["country"])
+    geo, clean, turnout_rate, share_rate = clean_election(n_stations, country, streams["country"])
     counts, kind, klimek_stuffed, klimek_moved = _klimek(clean, fraud, streams["klimek"])
     counts, stuffed = stuff(counts, fraud, streams["stuffing"])
     counts, moved = move(counts, fraud, streams["moving"])
@@ -87,7 +91,7 @@ def simulate(
         remote=np.zeros(n_stations, dtype=bool),
     )
     parties_seed = int(streams["parties"].integers(2**63))
-    simulation = Simulation(geo, clean, counts, truth, country, fraud, parties_seed)
+    simulation = Simulation(geo, clean, counts, truth, country, fraud, parties_seed, turnout_rate, share_rate)
     if fraud.remote:
         remote = remote_stations(fraud, int(clean.registered.sum()), streams["remote"])
         simulation = _with_remote(simulation, remote, streams["remote"])
@@ -117,7 +121,13 @@ def _with_remote(sim: Simulation, remote: Counts, rng: np.random.Generator) -> S
     )
     truth = _concat_truth(sim.truth, no_truth(n, remote=np.ones(n, dtype=bool)))
     return replace(
-        sim, geography=geo, clean=_concat(sim.clean, remote), counts=_concat(sim.counts, remote), truth=truth
+        sim,
+        geography=geo,
+        clean=_concat(sim.clean, remote),
+        counts=_concat(sim.counts, remote),
+        truth=truth,
+        turnout_rate=np.concatenate([sim.turnout_rate, np.full(n, sim.fraud.remote_turnout)]),
+        share_rate=np.concatenate([sim.share_rate, np.full(n, sim.fraud.remote_share)]),
     )
 
 
