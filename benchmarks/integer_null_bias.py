@@ -63,15 +63,16 @@ def report(label: str, excess: np.ndarray, variance: np.ndarray, scale: float) -
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sample", type=int, default=12_000)
+    parser.add_argument("--sample", type=int, default=12_000, help="Stations to sum over (0: all).")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     sim = simulate(STATIONS, election_rng(args.seed, 0))
     c = sim.counts
     tested = (c.registered >= 100) & (c.boxes > 0)
-    picked = np.random.default_rng(args.seed).choice(np.flatnonzero(tested), args.sample, replace=False)
-    scale = tested.sum() / args.sample
-    print(f"clean synthetic election [{args.seed}, 0], {STATIONS:,} stations, {args.sample:,} sampled")
+    size = args.sample or int(tested.sum())
+    picked = np.random.default_rng(args.seed).choice(np.flatnonzero(tested), size, replace=False)
+    scale = tested.sum() / size
+    print(f"clean synthetic election [{args.seed}, 0] of {STATIONS:,} stations: {size:,} of {tested.sum():,}")
     e = c.registered[picked]
     report("turnout", *expected_excess(e, sim.turnout_rate[picked], e), scale)
     boxes = c.boxes[picked]

@@ -185,5 +185,9 @@ def test_bad_fraud_options_are_refused_with_the_value() -> None:
         Fraud(moving_rate=2)
     with pytest.raises(ValueError, match="klimek"):
         Fraud(klimek_incremental=0.7, klimek_extreme=0.5)
+    with pytest.raises(ValueError, match="klimek_width must be > 0, got 0"):
+        Fraud(klimek_width=0)
+    with pytest.raises(ValueError, match="stuffing must be >= 0, got -0.1"):
+        Fraud(stuffing=-0.1)
     with pytest.raises(ValueError, match="at least one station"):
         simulate(0)

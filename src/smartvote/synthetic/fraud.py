@@ -82,8 +82,14 @@ class Fraud:
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ValueError(f"{name} is a fraction in [0, 1], got {value}")
-        if self.stuffing < 0 or self.remote < 0 or self.round_window < 0 or self.klimek_alpha <= 0:
-            raise ValueError("stuffing, remote and round_window must be >= 0, klimek_alpha > 0")
+        for name in ("stuffing", "remote", "round_window"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("klimek_alpha", "klimek_width"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.remote_registered >= 1:
+            raise ValueError(f"remote_registered is a share below 1, got {self.remote_registered}")
         if (
             not 0 <= self.klimek_incremental + self.klimek_extreme <= 1
             or min(self.klimek_incremental, self.klimek_extreme) < 0
