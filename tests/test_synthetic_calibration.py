@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import fields
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from smartvote.loader import read_path
+from smartvote.store import Store
 from smartvote.synthetic import Country, Fraud
 from smartvote.synthetic.calibration import Calibration, calibrate
 
 
 @pytest.fixture(scope="module")
-def measured(federal_zip: Callable[[int], Path]) -> Calibration:
-    (tables,) = read_path(federal_zip(2021))
-    return calibrate(tables.stations, tables.votes, tables.choices)
+def measured(real_store: Store) -> Calibration:
+    tables = [
+        real_store.table(name, "russia-duma-2021", "federal-list")
+        for name in ("stations", "votes", "choices")
+    ]
+    return calibrate(*tables)
 
 
 def test_country_defaults_are_the_2021_measurements(measured: Calibration) -> None:
