@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from smartvote.cli import main
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import station_arrays
 from smartvote.report import ReportFiles, load_analysis, write_report
+from smartvote.report.analysis import choice_label
 from smartvote.report.formatting import millions, pct
 from smartvote.store import Store
 
@@ -53,8 +53,9 @@ def test_html_is_self_contained(reports: dict[str, ReportFiles]) -> None:
     for files in reports.values():
         html = files.html.read_text(encoding="utf-8")
         assert html.count('src="data:image/png;base64,') == 3
-        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
-        assert "<link" not in html and "@import" not in html and "url(" not in html
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html)
+        assert re.findall(r"<link[^>]*>", html) == ['<link rel="icon" href="data:,">']  # no favicon request
+        assert "<script" not in html and "@import" not in html and "url(" not in html
         # Nothing of the machine that built it: a published report must not reveal local paths.
         assert str(files.html.parent) not in html and "/shared/data" not in html
         assert files.document["election"]["source"] in html  # type: ignore[index]
@@ -87,7 +88,9 @@ def test_json_follows_the_documented_schema(reports: dict[str, ReportFiles]) -> 
         assert document["schema"] == "smartvote-report/1"
         _schema_keys(document)
     assert len(reports["russia-duma-2021"].document["regions"]) == 85  # type: ignore[arg-type]
-    assert reports["spb-2021-city"].document["group_by"] == "tik"
+    city = reports["spb-2021-city"].document
+    assert city["group_by"] == "tik"
+    assert [r["region"] for r in city["regions"]][:3] == ["1", "2", "3"]  # type: ignore[index]
 
 
 def test_json_carries_the_methods_numbers(real_store: Store, reports: dict[str, ReportFiles]) -> None:
@@ -111,10 +114,12 @@ def spb_home(home: Path, data_dir: Path) -> Path:
 
 
 def test_cli_writes_the_report_and_prints_the_headline(spb_home: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["report", "spb-2021-city", "--out", str(tmp_path / "r")])
+    command = ["report", "spb-2021-city", "--out", str(tmp_path / "r"), "--peak", "global", "--seed", "3"]
+    result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     document = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     assert document["election"]["contest"] == "city-list"
+    assert document["shpilkin"]["peak_method"] == "global" and document["seed"] == 3
     assert "report.html" in result.output
     assert pct(document["shpilkin"]["clean_turnout_pct"]) in result.output
     assert millions(document["shpilkin"]["anomalous_votes"]) in result.output
@@ -134,21 +139,22 @@ def test_cli_errors_are_one_line(spb_home: Path, tmp_path: Path) -> None:
     assert len(message.splitlines()) == 1
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def test_reports_open_in_chromium_with_the_headline_visible(reports: dict[str, ReportFiles]) -> None:
+    """All six pages in one browser, started and stopped here: Playwright's sync API must not
+    outlive the test, or other browser tests of the session cannot start theirs."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        errors = _open_pages(browser, reports)
+        browser.close()
+    assert errors == []
 
 
-def test_reports_open_in_chromium_with_the_headline_visible(
-    reports: dict[str, ReportFiles], browser: Any
-) -> None:
+def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> list[str]:
+    """Check every report's page; return the console errors seen."""
     page = browser.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -173,4 +179,34 @@ def test_reports_open_in_chromium_with_the_headline_visible(
         loaded = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
         assert loaded, election_id
     page.close()
-    assert errors == []
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ('Всероссийская политическая партия "ЕДИНАЯ РОССИЯ"', "ЕДИНАЯ РОССИЯ"),
+        ('Политическая партия "Российская объединенная демократическая партия "ЯБЛОКО"', "ЯБЛОКО"),
+        ("Политическая партия ЛДПР - Либерально-демократическая партия России", "ЛДПР"),
+        ("ПАРТИЯ ПЕНСИОНЕРОВ", "ПАРТИЯ ПЕНСИОНЕРОВ"),
+        ("Путин Владимир Владимирович", "Путин Владимир Владимирович"),
+        (
+            'Политическая партия "КОММУНИСТИЧЕСКАЯ ПАРТИЯ РОССИЙСКОЙ ФЕДЕРАЦИИ"',
+            "КОММУНИСТИЧЕСКАЯ ПАРТИЯ РОССИ…",
+        ),
+    ],
+)
+def test_choice_labels_are_short(name: str, label: str) -> None:
+    assert choice_label(name) == label
+
+
+def test_every_json_field_is_documented(reports: dict[str, ReportFiles]) -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"[a-z_0-9]+", docs))
+    document = reports["russia-duma-2021"].document
+    keys = set(document)
+    for section in ("election", "official", "shpilkin", "integer"):
+        keys |= set(document[section])  # type: ignore[arg-type]
+    region = document["regions"][0]  # type: ignore[index]
+    keys |= set(region) | set(region["integer"]) | set(region["shpilkin"])
+    assert keys - documented == set()

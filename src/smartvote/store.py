@@ -42,7 +42,11 @@ CREATE TABLE IF NOT EXISTS choices (
     ballot_position BIGINT, ruling BOOLEAN, endorsed BOOLEAN);
 CREATE TABLE IF NOT EXISTS votes (
     election_id VARCHAR, contest VARCHAR, station_id VARCHAR, choice_id BIGINT, votes BIGINT);
+CREATE TABLE IF NOT EXISTS endorsements (
+    election_id VARCHAR, district BIGINT, district_name VARCHAR, candidate VARCHAR, party VARCHAR);
 """
+#: Columns of the endorsements attached to an election (docs/tactics-formats.md).
+ENDORSEMENT_COLUMNS = ("district", "district_name", "candidate", "party")
 _TABLES = {
     "contests": CONTEST_COLUMNS,
     "stations": STATION_COLUMNS,
@@ -104,7 +108,36 @@ class Store:
         self.require(election_id)
         self.db.execute("BEGIN TRANSACTION")
         self._delete(election_id)
+        self.db.execute("DELETE FROM endorsements WHERE election_id = ?", [election_id])
         self.db.execute("COMMIT")
+
+    def set_endorsements(self, election_id: str, endorsements: pd.DataFrame) -> None:
+        """Attach endorsements (one row per district) to an election, replacing earlier ones.
+
+        The caller validates them against the election first. They survive a re-import of
+        the election (districts keep their numbers) and go with :meth:`delete_election`.
+        """
+        self.require(election_id)
+        frame = endorsements[list(ENDORSEMENT_COLUMNS)]  # noqa: F841 (read by DuckDB)
+        cols = ", ".join(ENDORSEMENT_COLUMNS)
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            self.db.execute("DELETE FROM endorsements WHERE election_id = ?", [election_id])
+            self.db.execute(
+                f"INSERT INTO endorsements (election_id, {cols}) SELECT ?, {cols} FROM frame", [election_id]
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def endorsements(self, election_id: str) -> pd.DataFrame:
+        """The endorsements attached with :meth:`set_endorsements` (empty when none), by district."""
+        self.require(election_id)
+        cols = ", ".join(ENDORSEMENT_COLUMNS)
+        return self.db.execute(
+            f"SELECT {cols} FROM endorsements WHERE election_id = ? ORDER BY district", [election_id]
+        ).df()
 
     def _delete(self, election_id: str) -> None:
         for name in ("elections", *_TABLES):

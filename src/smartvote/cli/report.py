@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import click
 from rich.console import Console
@@ -10,9 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeE
 
 from smartvote.cli import console, main, reports_errors
 from smartvote.cli.data import default_contest
-from smartvote.forensics.shpilkin import PEAK_METHODS
+from smartvote.forensics.shpilkin import PEAK_METHODS, PeakMethod
 from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.formatting import millions, p_text, pct
+from smartvote.report.formatting import millions, num, p_text, pct, signed
 from smartvote.store import Store
 
 
@@ -42,7 +43,8 @@ def report(election_id: str, out: Path, contest: str | None, peak: str, seed: in
     with Store() as store:
         contest = contest or default_contest(store, election_id)
         with _progress_bars() as bars:
-            analysis = load_analysis(store, election_id, contest, peak=peak, seed=seed, progress=bars)  # type: ignore[arg-type]
+            peak_method = cast(PeakMethod, peak)
+            analysis = load_analysis(store, election_id, contest, peak=peak_method, seed=seed, progress=bars)
             files = write_report(analysis, out, progress=bars)
     print_headline(files)
 
@@ -82,7 +84,7 @@ def print_headline(files: ReportFiles) -> None:
         f"turnout {pct(official['turnout_pct'])} -> {pct(clean['clean_turnout_pct'])} clean; "
         f"leader {pct(official['leader_pct'])} -> {pct(clean['clean_leader_pct'])} clean; "
         f"{millions(clean['anomalous_votes'])} anomalous votes; "
-        f"integer excess {integer['excess']:+.1f} stations (z = {integer['z']:.1f}, "
+        f"integer excess {signed(integer['excess'])} stations (z = {num(integer['z'], 1)}, "
         f"p = {p_text(integer['log10_p_value'])})",
         highlight=False,
     )

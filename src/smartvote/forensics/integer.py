@@ -35,7 +35,7 @@ MIN_REGISTERED = 100
 #: Stations above this turnout or share (in percent) are left out (100% is integer trivially).
 MAX_PERCENT = 99
 #: Half-width of the binomial range searched for integer windows, as ``-log`` of the mass left out.
-TRUNCATION_LOG = math.log(2e12)
+TRUNCATION_LOG = math.log(2e9)
 
 Progress = Callable[[int, int], None]
 
@@ -146,7 +146,7 @@ def integer_probability(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     """``P(100 X/n is integer)`` for ``X ~ Bin(n, x/n)``, station by station, exactly.
 
     The binomial mass of the integer windows ``{k: |2000 k - 20 m n| <= n}`` is summed over
-    the ``k`` within ``x +- t``, where Bernstein's inequality leaves less than ``1e-12`` of the
+    the ``k`` within ``x +- t``, where Bernstein's inequality leaves less than ``1e-9`` of the
     mass beyond ``t``. Log-factorials come from one table, so each pmf term is exact to about
     ``1e-10`` relative (rounding of ``log n!`` near ``n = 10^5``). ``x = 0`` and ``x = n``
     give 1: 0% and 100% are integer and the binomial cannot move.

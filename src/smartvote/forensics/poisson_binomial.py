@@ -66,15 +66,9 @@ def _reduce(q: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray
     return sure, (w // span).astype(float), np.log(q) - np.log1p(-q), span
 
 
-def _cumulants(t: float, w: np.ndarray, logit: np.ndarray) -> tuple[float, float, float]:
-    """``K(t)``, ``K'(t)``, ``K''(t)`` of the reduced sum, computed without overflow.
-
-    ``K(t) = sum softplus(t w + a) - softplus(a)`` with ``a`` the logits, ``softplus(x) =
-    log(1 + e^x) = max(x, 0) + log1p(e^-|x|)``.
-    """
-    x = t * w + logit
-    k0 = float(np.sum(_softplus(x)) - np.sum(_softplus(logit)))
-    return (k0, *_slope(t, w, logit))
+def _cgf(t: float, w: np.ndarray, logit: np.ndarray) -> float:
+    """``K(t) = sum softplus(t w + a) - softplus(a)``, ``a`` the logits, ``softplus(x) = log(1 + e^x)``."""
+    return float(np.sum(_softplus(t * w + logit)) - np.sum(_softplus(logit)))
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
@@ -87,12 +81,12 @@ def _slope(t: float, w: np.ndarray, logit: np.ndarray) -> tuple[float, float]:
     return float(np.einsum("i,i->", w, sig)), float(np.einsum("i,i,i,i->", w, w, sig, 1.0 - sig))
 
 
-def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> float:
+def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> tuple[float, float]:
     """The ``t`` with ``K'(t) = s``: Newton's method, safeguarded by bisection.
 
     ``K'`` increases from 0 to ``sum w``; every evaluation narrows a bracket around the root,
     and a Newton step that would leave the bracket is replaced by bisection (or, while the
-    bracket is still open on one side, by doubling ``t``).
+    bracket is still open on one side, by doubling ``t``). Returns ``t`` and ``K''(t)``.
     """
     lo, hi = -math.inf, math.inf
     t = 0.0
@@ -111,13 +105,13 @@ def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> float:
             t_new = 0.5 * (lo + hi) if math.isfinite(lo + hi) else outward
         t = t_new
         slope, curve = _slope(t, w, logit)
-    return t
+    return t, curve
 
 
 def _lugannani_rice(w: np.ndarray, logit: np.ndarray, s: float) -> float:
     """``log P(S >= s + 1/2)`` by Lugannani-Rice with the second continuity correction."""
-    t = _solve_saddlepoint(w, logit, s)
-    k0, _, k2 = _cumulants(t, w, logit)
+    t, k2 = _solve_saddlepoint(w, logit, s)
+    k0 = _cgf(t, w, logit)
     if abs(t) * math.sqrt(k2) < 1e-5:  # at the mean r and u vanish together: take the limit
         return math.log(_edgeworth_tail(w, logit, s))
     r = math.copysign(math.sqrt(max(2.0 * (t * s - k0), 0.0)), t)
@@ -171,8 +165,8 @@ def log_exact_upper_tail(q: np.ndarray, s: int) -> float:
 
 def _log_tilted_tail(logit: np.ndarray, s: int) -> float:
     w = np.ones(len(logit))
-    t = _solve_saddlepoint(w, logit, float(s))
-    k0 = _cumulants(t, w, logit)[0]
+    t = _solve_saddlepoint(w, logit, float(s))[0]
+    k0 = _cgf(t, w, logit)
     pmf = _product_pmf(special.expit(logit + t))
     k = np.arange(s, len(pmf))
     return k0 - t * s + math.log(float(np.sum(pmf[s:] * np.exp(-t * (k - s)))))

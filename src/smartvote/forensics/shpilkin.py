@@ -51,10 +51,6 @@ class TurnoutBins:
     others: IntArray
     choices: IntArray  # (number of choices, 101)
 
-    @property
-    def smoothed_others(self) -> FloatArray:
-        return moving_average(self.others)
-
 
 @dataclass(frozen=True)
 class Fit:
@@ -222,11 +218,11 @@ def mcd_peak(
 ) -> int:
     """The turnout bin of the centre of the "clean core" of stations.
 
-    A Minimum Covariance Determinant (Rousseeuw 1984; FastMCD of Rousseeuw & Van Driessen 1999,
-    as in scikit-learn's ``MinCovDet``) on (turnout, leader's share), every station weighted
-    equally, keeping ``support_fraction`` of them: the densest, most compact half of the
-    stations, which leaves out the long tail of high-turnout, high-share stations. Above
-    :data:`MCD_MAX_STATIONS` stations a random sample of that size (from ``rng``) is used.
+    A Minimum Covariance Determinant (scikit-learn's ``MinCovDet``, the FastMCD algorithm) on
+    (turnout, leader's share), every station weighted equally, keeping ``support_fraction`` of
+    them: the densest, most compact half of the stations, which leaves out the long tail of
+    high-turnout, high-share stations. Above :data:`MCD_MAX_STATIONS` stations a random sample
+    of that size (from ``rng``) is used.
     """
     try:
         from sklearn.covariance import MinCovDet
@@ -306,13 +302,19 @@ def estimate(
     )
 
 
-def _fit(binned: TurnoutBins, method: str, s: StationArrays, used: npt.NDArray[np.bool_], rng: object) -> Fit:
+def _fit(
+    binned: TurnoutBins,
+    method: str,
+    s: StationArrays,
+    used: npt.NDArray[np.bool_],
+    rng: int | np.random.Generator | None,
+) -> Fit:
     if method == "mcd":
         ballots = (s.valid + s.invalid)[used]
         has_ballots = ballots > 0
         turnout = 100.0 * s.issued[used] / s.registered[used]
         share = 100.0 * s.leader[used][has_ballots] / ballots[has_ballots]
-        p = mcd_peak(turnout[has_ballots], share, rng)  # type: ignore[arg-type]
+        p = mcd_peak(turnout[has_ballots], share, rng)
     elif method == "global":
         p = global_peak(binned.others)
     else:
@@ -351,7 +353,7 @@ def _regions(
         a = anomalous_votes(fit, leader[i], others[i])
         national.append(RegionEstimate(_figures(str(label), s, in_region, a), fit, own_fit=False))
         if own_fits and others[i].any():
-            own_fit = fit_at(first_peak(others[i]), leader[i], others[i], fit.method)
+            own_fit = fit_at(first_peak(others[i]), leader[i], others[i], "first")
             a_own = anomalous_votes(own_fit, leader[i], others[i])
             own.append(RegionEstimate(_figures(str(label), s, in_region, a_own), own_fit, own_fit=True))
     return tuple(national + own)

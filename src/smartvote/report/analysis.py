@@ -14,7 +14,7 @@ import numpy as np
 
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import StationArrays
-from smartvote.forensics.integer import IntegerResult, IntegerTest, integer_test
+from smartvote.forensics.integer import IntegerResult, IntegerTest, integer_test, integer_test_by_group
 from smartvote.model import Election
 
 #: ``progress(step, done, total)``: a long step reports how far it is.
@@ -94,18 +94,21 @@ def _region_rows(
     arrays: StationArrays, groups: np.ndarray, estimate: shpilkin.ShpilkinResult, progress: Progress
 ) -> tuple[RegionRow, ...]:
     """The national fit's regional figures with each region's own integer test."""
-    labels = np.asarray(groups).astype(str)
-    national_fit = [r for r in estimate.regions if not r.own_fit]
-    rows = []
-    for done, region in enumerate(national_fit):
-        progress("regions", done, len(national_fit))
-        part = labels == region.figures.label
-        test = integer_test(
-            arrays.registered[part], arrays.issued[part], arrays.boxes[part], arrays.leader[part]
-        )
-        rows.append(RegionRow(region.figures, test.get("either", "stations")))
-    progress("regions", len(national_fit), len(national_fit))
-    return tuple(rows)
+    progress("regions", 0, 1)
+    labels = np.asarray(groups).astype(str).astype(object)
+    tests = integer_test_by_group(arrays.registered, arrays.issued, arrays.boxes, arrays.leader, labels)
+    rows = [
+        RegionRow(r.figures, tests[r.figures.label].get("either", "stations"))
+        for r in estimate.regions
+        if not r.own_fit
+    ]
+    progress("regions", 1, 1)
+    return tuple(sorted(rows, key=lambda row: _natural_key(row.region)))
+
+
+def _natural_key(label: str) -> tuple[int, int, str]:
+    """Numbered commissions in numeric order (2 before 10), named regions alphabetically after them."""
+    return (0, int(label), "") if label.isdigit() else (1, 0, label)
 
 
 def choice_label(name: str, limit: int = 30) -> str:

@@ -31,7 +31,7 @@ def _integer(test: IntegerTest) -> dict[str, Any]:
         "excess": _num(test.excess, 2),
         "sd": _num(test.sd, 3),
         "z": _num(test.z, 3),
-        "p_value": test.p_value,
+        "p_value": None if math.isnan(test.p_value) else test.p_value,
         "log10_p_value": _num(test.log10_p_value, 3),
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 
 from smartvote.report.analysis import choice_label
-from smartvote.report.formatting import millions, num, p_text, pct
+from smartvote.report.formatting import millions, num, p_text, pct, signed
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("smartvote.report", "templates"),
@@ -31,4 +31,5 @@ def render_html(document: dict[str, Any], images: dict[str, bytes]) -> str:
         millions=millions,
         p_text=p_text,
         num=num,
+        signed=signed,
     )

@@ -1,0 +1,332 @@
+"""Recommendation engine commands: recommend, coordinate, backtest."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich.table import Table
+
+from smartvote.cli import console, main, reports_errors
+from smartvote.engine_backtests import (
+    BACKTESTS,
+    AgreementRun,
+    CandidateBacktestRun,
+    PartyBacktestRun,
+    russia_2016_2021,
+    spb_2021,
+    sv_2021,
+)
+from smartvote.engine_data import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    EngineRun,
+    read_regional_polls,
+    run_engine,
+    training_cache,
+)
+from smartvote.engine_report import recommendation_page
+from smartvote.errors import SmartvoteError
+from smartvote.importers.tabular import read_table_file
+from smartvote.store import Store
+from smartvote.tactics.adjust import Adjustment, adjustments_of
+from smartvote.tactics.formats import read_adjustments, read_polls
+from smartvote.tactics.recommend import DEFAULT_Q
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+#: The first day of voting of the elections the engine forecasts: adjustments must predate it.
+VOTE_DAY = {
+    "russia-duma-2016": date(2016, 9, 18),
+    "russia-duma-2021": date(2021, 9, 17),
+    "spb-2021-duma": date(2021, 9, 17),
+    "spb-2021-city": date(2021, 9, 17),
+    "spb-2021": date(2021, 9, 17),
+}
+POLL_2021 = Path("sv-2021") / "polls-2021.csv"
+
+
+def _inputs(f: Any) -> Any:
+    for option in reversed(
+        (
+            click.option("--polls", type=_FILE, help="Poll file (CSV, docs/tactics-formats.md)."),
+            click.option(
+                "--regional-polls", type=_FILE, help="Regional polls: the poll format + a region column."
+            ),
+            click.option("--adjust", type=_FILE, help="Analyst adjustments (CSV), sourced before the vote."),
+            click.option(
+                "--draws", "n_draws", type=click.IntRange(100), default=DEFAULT_DRAWS, show_default=True
+            ),
+            click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+            click.option(
+                "--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML page."
+            ),
+        )
+    ):
+        f = option(f)
+    return f
+
+
+def _polls(path: Path | None) -> pd.DataFrame | None:
+    return None if path is None else _read_polls(path)
+
+
+def _read_polls(path: Path) -> pd.DataFrame:
+    return read_polls(read_table_file(path), str(path))
+
+
+def _adjustments(path: Path | None, election_id: str) -> tuple[Adjustment, ...]:
+    if path is None:
+        return ()
+    frame = read_adjustments(read_table_file(path), str(path), VOTE_DAY.get(election_id))
+    return adjustments_of(frame)
+
+
+def _run(
+    election_id: str,
+    polls: Path | None,
+    regional_polls: Path | None,
+    adjust: Path | None,
+    q: float,
+    n_draws: int,
+    seed: int,
+) -> EngineRun:
+    regional = (
+        None
+        if regional_polls is None
+        else read_regional_polls(read_table_file(regional_polls), str(regional_polls))
+    )
+    with Store() as store:
+        adjustments = _adjustments(adjust, election_id)
+        label = "adjustments" if adjust is None else str(adjust)
+        return run_engine(
+            store, election_id, _polls(polls), adjustments, q, n_draws, seed, cache=training_cache(),
+            adjustments_file=label, regional_polls=regional,
+        )  # fmt: skip
+
+
+def _echo_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+def _write_html(path: Path | None, run: EngineRun) -> None:
+    if path is not None:
+        path.write_text(recommendation_page(run), encoding="utf-8")
+        click.echo(f"wrote {path}", err=True)
+
+
+def _run_json(run: EngineRun) -> dict[str, Any]:
+    return {
+        "election": run.forecast.election,
+        "level": run.forecast.level,
+        "notes": list(run.forecast.notes),
+        "q": run.recommendation.q,
+        "draws": run.recommendation.draws,
+        "seed": run.seed,
+        "scales": asdict(run.training.scales),
+        "training": {"pair": list(run.training.pair), "match_rate": round(run.training.match_rate, 4)},
+        "baseline_match_rate": round(run.forecast.baseline.match_rate, 4),
+        "adjustments": [str(a) for a in run.forecast.adjustments],
+        "districts": [d.to_json() for d in run.recommendation.districts],
+    }
+
+
+@main.command("recommend")
+@click.argument("election_id")
+@click.option(
+    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level."
+)
+@_inputs
+@reports_errors
+def recommend(
+    election_id: str, q: float, polls: Path | None, regional_polls: Path | None, adjust: Path | None,
+    n_draws: int, seed: int, as_json: bool, html: Path | None,
+) -> None:  # fmt: skip
+    """The challenger to unite behind in every district, with its probability and flags."""
+    run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
+    _write_html(html, run)
+    if as_json:
+        _echo_json(_run_json(run) | {"coordination": run.curve.to_json()})
+        return
+    _print_notes(run)
+    table = Table(title=f"{election_id}: picks at q = {q:.0%} ({n_draws:,} draws, seed {seed})")
+    for column in ("district", "pick", "party", "P(beats ruling)", "flags"):
+        table.add_column(column)
+    for d in run.recommendation.districts:
+        p = "—" if d.probability is None else f"{d.probability:.0%}"
+        table.add_row(d.district, d.name, d.party, p, ", ".join(d.flags))
+    console.print(table)
+
+
+def _print_notes(run: EngineRun) -> None:
+    for note in run.forecast.notes:
+        console.print(f"[yellow]{note}[/yellow]")
+
+
+@main.command("coordinate")
+@click.argument("election_id")
+@click.option(
+    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="q of the picks."
+)
+@_inputs
+@reports_errors
+def coordinate(
+    election_id: str, q: float, polls: Path | None, regional_polls: Path | None, adjust: Path | None,
+    n_draws: int, seed: int, as_json: bool, html: Path | None,
+) -> None:  # fmt: skip
+    """Seats flipped against coordination q, with 90% intervals (Monte Carlo, seeded)."""
+    run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
+    _write_html(html, run)
+    curve = run.curve
+    if as_json:
+        _echo_json(
+            {"election": election_id, "notes": list(run.forecast.notes), "seed": seed} | curve.to_json()
+        )
+        return
+    _print_notes(run)
+    table = Table(title=f"{election_id}: seats flipped (ruling seats at q = 0: {curve.ruling_seats:.1f})")
+    for column in ("q", "mean", "median", "90% interval"):
+        table.add_column(column, justify="right")
+    for k in range(0, 101, 10):
+        table.add_row(
+            f"{k}%",
+            f"{curve.mean[k]:.1f}",
+            f"{curve.median[k]:.0f}",
+            f"{curve.low[k]:.0f}–{curve.high[k]:.0f}",
+        )
+    console.print(table)
+
+
+def _default_polls(polls: Path | None, name: str) -> Path:
+    if polls is not None:
+        return polls
+    shared = os.environ.get("SMARTVOTE_SHARED_DATA")
+    if shared and (Path(shared) / POLL_2021).is_file():
+        return Path(shared) / POLL_2021
+    raise SmartvoteError(f"backtest {name} needs the pre-vote poll: pass --polls ../shared/data/{POLL_2021}")
+
+
+@main.command("backtest")
+@click.argument("name", type=click.Choice(BACKTESTS))
+@click.option(
+    "--polls", type=_FILE, help="The pre-vote poll (default: $SMARTVOTE_SHARED_DATA/sv-2021/polls-2021.csv)."
+)
+@click.option(
+    "--adjust", type=_FILE, help="spb-2021: analyst adjustments with sources published before the vote."
+)
+@click.option("--draws", "n_draws", type=click.IntRange(100), default=4000, show_default=True)
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def backtest(
+    name: str, polls: Path | None, adjust: Path | None, n_draws: int, seed: int, as_json: bool
+) -> None:
+    """Score the engine on a past election: russia-2016-2021, spb-2021 or sv-2021."""
+    poll_table = _read_polls(_default_polls(polls, name))
+    with Store() as store:
+        if name == "russia-2016-2021":
+            payload = party_json(russia_2016_2021(store, poll_table, n_draws, seed, training_cache()))
+        elif name == "spb-2021":
+            payload = candidate_json(
+                spb_2021(store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache())
+            )
+        else:
+            payload = agreement_json(sv_2021(store, poll_table, seed, training_cache()))
+    if as_json:
+        _echo_json(payload)
+    else:
+        _print_backtest(name, payload)
+
+
+def party_json(run: PartyBacktestRun) -> dict[str, Any]:
+    r = run.result
+    return {
+        "backtest": "russia-2016-2021",
+        "event": "the strongest non-ruling list party of each district",
+        "districts": r.districts,
+        "accuracy": r.accuracy,
+        "brier": r.brier,
+        "log_score": r.log_score,
+        "baselines": {
+            "2016_runner_up_accuracy": r.baselines.previous_runner_up,
+            "always_most_common": r.baselines.most_common,
+            "always_most_common_accuracy": r.baselines.most_common_accuracy,
+            "climatological_brier_oracle": r.baselines.climatological_brier,
+            "oracle_proportional_swing_accuracy": r.baselines.oracle_swing,
+        },
+        "per_party_rmse": r.shares.rmse_pp,
+        "coverage90": {"all": r.shares.coverage90_all} | r.shares.coverage90,
+        "reliability": r.reliability,
+        "sensitivity_national_scale": r.sensitivity,
+        "scales": asdict(run.training.scales),
+        "training": {"pair": list(run.training.pair), "station_match_rate": run.training.match_rate},
+        "notes": list(run.notes),
+        "draws": run.draws,
+        "seed": run.seed,
+        "disagreements": [
+            {"district": i + 1, "predicted": p, "actual": a}
+            for i, (p, a) in enumerate(zip(r.predicted, r.actual, strict=True))
+            if p != a
+        ],
+    }
+
+
+def candidate_json(run: CandidateBacktestRun) -> dict[str, Any]:
+    last = run.variants[-1]
+    return {
+        "backtest": "spb-2021",
+        "districts": run.districts,
+        "accuracy": last.hits / run.districts,
+        "real_endorsements_hits": run.endorsement_hits,
+        "variants": {v.name: v.hits for v in run.variants},
+        "adjustments": [str(a) for a in run.adjustments],
+        "notes": list(run.notes),
+        "disagreements": [asdict(r) | {"endorsement_hit": r.endorsement_hit} for r in last.rows if not r.hit],
+        "rows": [asdict(r) | {"hit": r.hit} for r in last.rows],
+    }
+
+
+def agreement_json(run: AgreementRun) -> dict[str, Any]:
+    a = run.agreement
+    return {
+        "backtest": "sv-2021",
+        "districts": a.districts,
+        "agree": a.agree,
+        "accuracy": a.rate,
+        "by_region": {r: {"agree": x, "districts": n} for r, (x, n) in a.by_region.items()},
+        "disagreements": a.disagreements,
+        "endorsed_parties": a.endorsed_counts,
+        "model_parties": a.model_counts,
+        "notes": list(run.notes),
+    }
+
+
+def _print_backtest(name: str, payload: dict[str, Any]) -> None:
+    skip = {"rows", "reliability", "by_region", "disagreements"}
+    for key, value in payload.items():
+        if key not in skip:
+            console.print(f"[bold]{key}[/bold]: {value}")
+    if name == "spb-2021":
+        table = Table(title="disagreements (last variant)")
+        for column in ("district", "pick", "P", "pick votes", "strongest", "votes", "endorsed"):
+            table.add_column(column)
+        for r in payload["disagreements"]:
+            p = "—" if r["pick_probability"] is None else f"{r['pick_probability']:.0%}"
+            table.add_row(
+                r["contest"], r["pick"], p, f"{r['pick_votes']:,}", r["strongest"],
+                f"{r['strongest_votes']:,}", r["endorsed"] or "—",
+            )  # fmt: skip
+        console.print(table)
+    elif name == "sv-2021":
+        console.print(f"[bold]disagreements[/bold]: {payload['disagreements']}")
+        for region, counts in payload["by_region"].items():
+            console.print(f"  {region}: {counts['agree']}/{counts['districts']}")
+    else:
+        for row in payload["reliability"]:
+            console.print(f"  {row}")
