@@ -70,10 +70,12 @@ def test_stuffing_adds_the_stated_amount_at_the_highest_turnouts() -> None:
     clean, stuffed = sim.clean, sim.truth.stuffed
     target = 0.1 * clean.leader.sum()
     top = np.argsort(-clean.issued / clean.registered, kind="stable")[: N // 4]
-    abstainers = (clean.registered - clean.issued)[top]
-    c = target / abstainers.sum()
-    sd = np.sqrt((abstainers * c * (1 - c)).sum())
+    a = (clean.registered - clean.issued)[top]
+    c = target / a.sum()  # c_i ~ U(0, 2c): E c_i = c, E c_i^2 = 4c^2/3, Var c_i = c^2/3
+    sd = np.sqrt((a * (c - 4 * c**2 / 3) + a**2 * c**2 / 3).sum())
     assert abs(stuffed.sum() - target) < 4 * sd
+    big = a >= 500  # where binomial noise is small, the stations' rates spread like U(0, 2c)
+    assert (stuffed[top][big] / a[big]).std() == pytest.approx(c / np.sqrt(3), rel=0.1)
     outside_top = np.ones(N, dtype=bool)
     outside_top[top] = False
     assert stuffed[outside_top].sum() == 0

@@ -198,8 +198,10 @@ def stuff(counts: Counts, fraud: Fraud, rng: np.random.Generator) -> tuple[Count
     """Ballot stuffing: ``stuffing`` x the leader's votes added at the ``stuffing_top`` stations
     of highest turnout, each station's ballots issued, boxes and leader's votes rising together.
 
-    Every chosen station stuffs Binomial(non-voters, c), c the same everywhere, so the expected
-    total is the target and no station exceeds 100% turnout.
+    Every chosen station stuffs Binomial(non-voters, c_i), c_i uniform around a common mean c
+    (on [0, 2c], or [2c - 1, 1] when c > 1/2): the expected total is the target, no station
+    passes 100% turnout, and the stations spread upwards rather than jump together (one c for
+    all would leave an empty band of turnout below the stuffed stations).
     """
     n = len(counts.issued)
     target = fraud.stuffing * counts.leader.sum()
@@ -213,7 +215,9 @@ def stuff(counts: Counts, fraud: Fraud, rng: np.random.Generator) -> tuple[Count
         )
     stuffed = np.zeros(n, dtype=np.int64)
     if target > 0:
-        stuffed[top] = rng.binomial(abstainers, target / abstainers.sum())
+        c = target / abstainers.sum()
+        rates = rng.uniform(max(0.0, 2 * c - 1), min(1.0, 2 * c), size=len(top))
+        stuffed[top] = rng.binomial(abstainers, rates)
     return replace(counts, issued=counts.issued + stuffed, leader=counts.leader + stuffed), stuffed
 
 
