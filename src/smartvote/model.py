@@ -97,7 +97,8 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """``frame``'s ``columns`` in order with their canonical types, on a fresh 0..n-1 index.
 
     One function serves importers and the store, so that an election reads back exactly as
-    it was written.
+    it was written. Text is pandas' string dtype (Arrow-backed, missing = NaN), the form both
+    the CSV reader and DuckDB hand over, so that no million-row column is converted twice.
     """
     out: dict[str, pd.Series] = {}
     for col in columns:
@@ -109,7 +110,7 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
         elif col in BOOLEANS:
             out[col] = values.astype(bool)
         else:
-            out[col] = values.astype(object).where(values.notna(), None)
+            out[col] = values.astype("str")
     return pd.DataFrame(out).reset_index(drop=True)
 
 
@@ -205,7 +206,7 @@ def finish(
     ]
     tables = ElectionTables(
         election,
-        contests_table(list(dict.fromkeys(stations["contest"]))),
+        contests_table([str(c) for c in pd.unique(stations["contest"])]),
         stations,
         conform(choices, CHOICE_COLUMNS),
         conform(votes, VOTE_COLUMNS),
