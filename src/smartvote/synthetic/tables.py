@@ -108,11 +108,11 @@ def station_labels(sim: Simulation) -> pd.DataFrame:
 
 
 def _text(values: np.ndarray | str, n: int = 0) -> pd.Series:
-    """A text column as Python objects (the canonical form), without pandas' string inference;
-    a scalar is repeated ``n`` times."""
+    """A text column in the canonical string dtype, converted once; a scalar is repeated
+    ``n`` times."""
     if isinstance(values, str):
         values = np.full(n, values, dtype=object)
-    return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype="str")
 
 
 def _stations(counts: Counts, labels: pd.DataFrame) -> pd.DataFrame:
