@@ -40,8 +40,16 @@ def saddlepoint_upper_tail(q: np.ndarray, w: np.ndarray, s: float) -> float:
     return math.exp(log_saddlepoint_upper_tail(q, w, s))
 
 
-def log_saddlepoint_upper_tail(q: np.ndarray, w: np.ndarray, s: float) -> float:
-    """The natural log of :func:`saddlepoint_upper_tail` (finite far below ``exp``'s underflow)."""
+def log_saddlepoint_upper_tail(q: np.ndarray, w: np.ndarray, s: float, depth: int = 0) -> float:
+    """The natural log of :func:`saddlepoint_upper_tail` (finite far below ``exp``'s underflow).
+
+    A few weights larger than the standard deviation of ``S`` (a remote electronic
+    pseudo-station among a region's stations) make ``S`` multimodal: Lugannani-Rice is then far
+    off, and can even leave (0, 1]. The tail is then split exactly on the heaviest term h,
+    ``P(S >= s) = q_h P(S' >= s - w_h) + (1 - q_h) P(S' >= s)``, ``S'`` without it, when at most
+    :data:`MAX_CONDITIONED` terms are that heavy (the same split is the fallback wherever
+    Lugannani-Rice is not a probability).
+    """
     sure, units, logit, span = _reduce(q, w)
     target = math.ceil((s - sure) / span - 1e-9)  # S/h >= target, an integer
     top = float(units.sum())
@@ -51,7 +59,33 @@ def log_saddlepoint_upper_tail(q: np.ndarray, w: np.ndarray, s: float) -> float:
         return -math.inf
     if target == top:
         return float(np.sum(-np.logaddexp(0.0, -logit)))  # every X_i = 1: sum log q_i
-    return _lugannani_rice(units, logit, target - 0.5)
+    if depth < MAX_CONDITIONED and units.max() ** 2 > float(
+        np.sum(units**2 * special.expit(logit) * special.expit(-logit))
+    ):
+        return _split_on_heaviest(np.asarray(q, dtype=float), np.asarray(w, dtype=np.int64), s, depth)
+    log_tail = _lugannani_rice(units, logit, target - 0.5)
+    if math.isnan(log_tail):
+        return _split_on_heaviest(np.asarray(q, dtype=float), np.asarray(w, dtype=np.int64), s, depth)
+    return log_tail
+
+
+#: How many of the heaviest terms :func:`log_saddlepoint_upper_tail` may split on exactly (at
+#: most 2^3 saddlepoints per tail). Many heavy terms (the 33 remote pseudo-stations of 2021 in a
+#: national count) are left to Lugannani-Rice: their sum is itself closer to normal.
+MAX_CONDITIONED = 3
+
+
+def _split_on_heaviest(q: np.ndarray, w: np.ndarray, s: float, depth: int) -> float:
+    """``log P(S >= s)`` split on the heaviest varying term (normal tail past the depth limit)."""
+    varying = (q > 0.0) & (q < 1.0) & (w > 0)
+    if depth >= MAX_CONDITIONED:
+        mean, variance = moments(q, w)
+        return float(special.log_ndtr((mean - s + 0.5) / math.sqrt(variance)))
+    h = int(np.argmax(np.where(varying, w, -1)))
+    rest_q, rest_w = np.delete(q, h), np.delete(w, h)
+    with_h = math.log(q[h]) + log_saddlepoint_upper_tail(rest_q, rest_w, s - float(w[h]), depth + 1)
+    without_h = math.log1p(-q[h]) + log_saddlepoint_upper_tail(rest_q, rest_w, s, depth + 1)
+    return float(np.logaddexp(with_h, without_h))
 
 
 def _reduce(q: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, int]:
@@ -109,7 +143,8 @@ def _solve_saddlepoint(w: np.ndarray, logit: np.ndarray, s: float) -> tuple[floa
 
 
 def _lugannani_rice(w: np.ndarray, logit: np.ndarray, s: float) -> float:
-    """``log P(S >= s + 1/2)`` by Lugannani-Rice with the second continuity correction."""
+    """``log P(S >= s + 1/2)`` by Lugannani-Rice with the second continuity correction;
+    NaN where the approximation is not a probability."""
     t, k2 = _solve_saddlepoint(w, logit, s)
     k0 = _cgf(t, w, logit)
     if abs(t) * math.sqrt(k2) < 1e-5:  # at the mean r and u vanish together: take the limit
@@ -119,9 +154,10 @@ def _lugannani_rice(w: np.ndarray, logit: np.ndarray, s: float) -> float:
     if r > 0:  # Phi-bar(r) = phi(r) * Mills ratio, kept in logs for far tails
         mills = math.sqrt(math.pi / 2.0) * float(special.erfcx(r / math.sqrt(2.0)))
         log_phi = -0.5 * r * r - math.log(_SQRT_2PI)
-        return log_phi + math.log(mills + 1.0 / u - 1.0 / r)
+        ratio = mills + 1.0 / u - 1.0 / r
+        return log_phi + math.log(ratio) if ratio > 0 else math.nan
     tail = float(special.ndtr(-r)) + math.exp(-0.5 * r * r) / _SQRT_2PI * (1.0 / u - 1.0 / r)
-    return math.log(min(max(tail, 1e-300), 1.0))
+    return math.log(min(tail, 1.0)) if tail > 0 else math.nan
 
 
 def _edgeworth_tail(w: np.ndarray, logit: np.ndarray, s: float) -> float:

@@ -1,0 +1,178 @@
+"""Synthetic-election commands: ``simulate-election`` and ``validate`` (sharing the fraud options)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
+
+from smartvote.cli import main, reports_errors
+from smartvote.store import Store
+from smartvote.synthetic import Country, Fraud, simulate_election
+from smartvote.synthetic.tables import describe_fraud
+from smartvote.validation import validate_integer, validate_shpilkin
+
+DEFAULT_STATIONS = 96_000
+
+
+def fraud_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One ``--option`` per field of :class:`Fraud` (``--stuffing``, ``--klimek-alpha``...),
+    passed on to ``command`` as ``fraud=Fraud(...)``: the dataclass is the one declaration."""
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        picked = {f.name: kwargs.pop(f.name) for f in fields(Fraud)}
+        try:
+            fraud = Fraud(**picked)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        return command(fraud=fraud, **kwargs)
+
+    for f in reversed(fields(Fraud)):
+        option = click.option(
+            "--" + f.name.replace("_", "-"),
+            f.name,
+            type=type(f.default),
+            default=f.default,
+            show_default=True,
+            help=f.metadata["help"],
+        )
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def country_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--correlation``, ``--no-correlation`` and ``--no-region-effects``, passed on to
+    ``command`` as ``country=Country(...)``."""
+
+    @functools.wraps(command)
+    def wrapper(
+        correlation: float | None, no_correlation: bool, no_region_effects: bool, **kwargs: Any
+    ) -> Any:
+        country = Country()
+        if no_correlation:
+            correlation = 0.0
+        if correlation is not None:
+            try:
+                country = country.with_correlation(correlation)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from exc
+        if no_region_effects:
+            country = country.without_region_effects()
+        return command(country=country, **kwargs)
+
+    options = (
+        click.option(
+            "--correlation",
+            type=float,
+            help="Correlation between turnout and the leader's share at every level "
+            "(default: the 2021 measurements per level).",
+        ),
+        click.option(
+            "--no-correlation",
+            is_flag=True,
+            help="No correlation between turnout and share (Shpilkin's estimate is unbiased).",
+        ),
+        click.option(
+            "--no-region-effects", is_flag=True, help="Identical regions: commission and station spread only."
+        ),
+    )
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+@main.command("simulate-election")
+@click.option(
+    "--stations",
+    type=click.IntRange(min=1),
+    default=DEFAULT_STATIONS,
+    show_default=True,
+    help="Ordinary stations.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same election)."
+)
+@click.option("--as", "election_id", required=True, help="Election id to import the election as.")
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the ground truth here (Parquet, one row per station).",
+)
+@country_options
+@fraud_options
+@reports_errors
+def simulate_election_(
+    stations: int, seed: int, election_id: str, truth: Path | None, country: Country, fraud: Fraud
+) -> None:
+    """Generate a synthetic election with known fraud and import it into the store."""
+    try:
+        tables, ground_truth = simulate_election(stations, seed, election_id, country, fraud)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    with Store() as store:
+        store.add_election(tables)
+    if truth is not None:
+        truth.parent.mkdir(parents=True, exist_ok=True)
+        ground_truth.to_parquet(truth, index=False)
+    click.echo(election_id)
+
+
+@main.command("validate")
+@click.argument("method", type=click.Choice(["integer", "shpilkin"]))
+@click.option("--elections", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--stations", type=click.IntRange(min=1), default=DEFAULT_STATIONS, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Election i is seeded [seed, i].")
+@click.option(
+    "--alpha", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="integer: test level."
+)
+@click.option(
+    "--stuffing-to",
+    type=click.FloatRange(0),
+    help="shpilkin: stuffing rises evenly from --stuffing to this over the elections.",
+)
+@click.option(
+    "--tolerance", type=click.FloatRange(0), default=0.1, show_default=True, help="shpilkin: relative error."
+)
+@country_options
+@fraud_options
+@reports_errors
+def validate(
+    method: str,
+    elections: int,
+    stations: int,
+    seed: int,
+    alpha: float,
+    stuffing_to: float | None,
+    tolerance: float,
+    country: Country,
+    fraud: Fraud,
+) -> None:
+    """Run a method over many seeded synthetic elections: false-positive rate or power (with
+    Wilson intervals) of the integer test, estimation error of Shpilkin's anomalous votes."""
+    columns = [*Progress.get_default_columns(), MofNCompleteColumn()]
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"validating {method}", total=elections)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            if method == "integer":
+                result: object = validate_integer(
+                    elections, stations, seed, country, fraud, alpha=alpha, progress=advance
+                )
+            else:
+                result = validate_shpilkin(
+                    elections, stations, seed, country, fraud, stuffing_to, tolerance, progress=advance
+                )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+    click.echo(f"seed {seed}, fraud: {describe_fraud(fraud)}")
+    click.echo(str(result))
