@@ -1,7 +1,7 @@
 """Benchmark: the full recommendation and coordination curve, 225 districts x 10,000 draws.
 
 Target (issue 6): median under 2 s on the project's 2-core machine. Run:
-    .venv/bin/python benchmarks/smartvote.py
+    .venv/bin/python benchmarks/engine.py
 """
 
 from __future__ import annotations
