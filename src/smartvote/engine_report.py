@@ -1,6 +1,6 @@
 """HTML page of a recommendation: the district table and the coordination curve.
 
-Self-contained like the tactics pages (:mod:`smartvote.tactics_report`): the chart is an
+Self-contained like every page (:mod:`smartvote.pages`): the chart is an
 embedded PNG, styles are inline, the page makes no request to any server.
 """
 
@@ -10,18 +10,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from smartvote.engine_data import EngineRun  # noqa: E402
+from smartvote.pages import png_data_uri, templates  # noqa: E402
 from smartvote.tactics.coordinate import CoordinationCurve  # noqa: E402
-from smartvote.tactics_report import png_data_uri  # noqa: E402
 
-_ENV = Environment(
-    loader=PackageLoader("smartvote", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_ENV = templates("smartvote")
 
 
 def curve_chart(curve: CoordinationCurve, title: str) -> str:

@@ -8,35 +8,19 @@ autoescaped).
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
+from smartvote.pages import png_data_uri, templates  # noqa: E402
 from smartvote.tactics.effect import EffectResult  # noqa: E402
 from smartvote.tactics.gap import LOST, NO_RULING, TIE, GapResult  # noqa: E402
 
-_ENV = Environment(
-    loader=PackageLoader("smartvote", "templates/tactics"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_ENV = templates("smartvote", "templates/tactics")
 _SHOWN_MAX = 1.2  # q* above this is drawn at this height and labelled "> 1"
-
-
-def png_data_uri(figure: Figure) -> str:
-    """The figure as an embeddable ``data:image/png;base64,...`` URI (the figure is closed)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def gap_chart(result: GapResult) -> str:

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-import jinja2
-
+from smartvote.pages import png_base64, templates
 from smartvote.report.analysis import choice_label
 from smartvote.report.formatting import millions, num, p_text, pct, signed
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("smartvote.report", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
-    undefined=jinja2.StrictUndefined,
-)
+_ENV = templates("smartvote.report")
 GROUP_LABELS = {"region": "region", "tik": "territorial commission"}
 
 
@@ -23,7 +17,7 @@ def render_html(document: dict[str, Any], images: dict[str, bytes]) -> str:
     choices = sorted(document["shpilkin"]["choices"], key=lambda c: -c["votes"])
     return _ENV.get_template("report.html.j2").render(
         doc=document,
-        images={name: base64.b64encode(data).decode("ascii") for name, data in images.items()},
+        images={name: png_base64(data) for name, data in images.items()},
         choices=choices,
         leader_label=choice_label(document["election"]["leader"]),
         group_label=GROUP_LABELS.get(document["group_by"], document["group_by"]),
