@@ -64,7 +64,11 @@ def test_bad_input_is_one_line_nonzero_and_writes_nothing(home, tmp_path):
     assert run("summary", "russia-duma-2021", "--json").output == before
 
 
-def test_unknown_election_and_contest(home):
+def test_unknown_election_and_contest(home, data_dir):
+    assert run("import", str(data_dir / "spb-2021")).exit_code == 0
+    wrong = run("summary", "spb-2021-duma", "--contest", "city-list")
+    assert wrong.exit_code == 1
+    assert "no contest 'city-list'" in wrong.output and "federal-smd-211" in wrong.output
     result = run("summary", "russia-duma-1999")
     assert result.exit_code == 1
     assert "unknown election 'russia-duma-1999'" in result.output

@@ -101,11 +101,14 @@ def list_(as_json: bool, catalogue: bool) -> None:
 def summary(election_id: str, contest: str | None, by: str | None, as_json: bool) -> None:
     """Official totals of one contest: stations, registered, turnout, shares, flags."""
     with Store() as store:
-        contest = contest or default_contest(store, election_id)
+        contest = choose_contest(store, election_id, contest)
+        stations = store.table("stations", election_id, contest)
+        if by is not None and stations[by].isna().all():
+            raise SmartvoteError(f"{election_id}: its data gives no {by} for the stations of {contest}")
         result = summarize(
             election_id,
             contest,
-            store.table("stations", election_id, contest),
+            stations,
             store.table("votes", election_id, contest),
             store.table("choices", election_id, contest),
             by,
@@ -129,9 +132,14 @@ def export(election_id: str, folder: Path, fmt: str) -> None:
         click.echo(path)
 
 
-def default_contest(store: Store, election_id: str) -> str:
-    """The party-list contest, or the only contest of the election."""
+def choose_contest(store: Store, election_id: str, contest: str | None) -> str:
+    """``contest`` if the election has it; by default the party-list (or the only) contest."""
     contests = store.table("contests", election_id)
+    if contest is not None:
+        if contest not in set(contests["contest"]):
+            names = ", ".join(contests["contest"])
+            raise SmartvoteError(f"{election_id} has no contest {contest!r} (its contests: {names})")
+        return contest
     lists = contests[contests["kind"] == "party_list"]
     pick = lists if len(lists) else contests
     if len(pick) != 1:

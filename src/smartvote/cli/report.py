@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
 from smartvote.cli import console, main, reports_errors
-from smartvote.cli.data import default_contest
+from smartvote.cli.data import choose_contest
 from smartvote.forensics.shpilkin import PEAK_METHODS, PeakMethod
 from smartvote.report import ReportFiles, load_analysis, write_report
 from smartvote.report.formatting import millions, num, p_text, pct, signed
@@ -41,7 +41,7 @@ from smartvote.store import Store
 def report(election_id: str, out: Path, contest: str | None, peak: str, seed: int) -> None:
     """Write the forensic report of one contest: official vs clean figures, integer test, figures."""
     with Store() as store:
-        contest = contest or default_contest(store, election_id)
+        contest = choose_contest(store, election_id, contest)
         with _progress_bars() as bars:
             peak_method = cast(PeakMethod, peak)
             analysis = load_analysis(store, election_id, contest, peak=peak_method, seed=seed, progress=bars)
