@@ -157,7 +157,7 @@ def recommend(
     _print_notes(run)
     table = Table(title=f"{election_id}: picks at q = {q:.0%} ({n_draws:,} draws, seed {seed})")
     for column in ("district", "pick", "party", "P(beats ruling)", "flags"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "district")  # names differ only at the end
     for d in run.recommendation.districts:
         p = "—" if d.probability is None else f"{d.probability:.0%}"
         table.add_row(d.district, d.name, d.party, p, ", ".join(d.flags))
