@@ -70,9 +70,10 @@ def _expected_excess(
     )
 
 
-def bootstrap_comparison(boxes: np.ndarray, rate: np.ndarray) -> list[tuple[int, int, float, float]]:
-    """Per denominator n: (n, stations, expected excess with q, with the bootstrap-corrected q~),
-    for leader's votes Binomial(n, rate) over n ballots in the boxes, exact (no sampling)."""
+def bootstrap_comparison(boxes: np.ndarray, rate: np.ndarray) -> list[tuple[int, int, float, float, float]]:
+    """Per denominator n: (n, stations, expected excess with q, with the bootstrap-corrected q~,
+    with q~ clipped to [0, 1]), for leader's votes Binomial(n, rate) over n ballots in the
+    boxes, exact (no sampling)."""
     rows = []
     for n in np.unique(boxes):
         k = np.arange(n + 1)
@@ -85,16 +86,18 @@ def bootstrap_comparison(boxes: np.ndarray, rate: np.ndarray) -> list[tuple[int,
         pmf = binom.pmf(k[None, :], n, rate[boxes == n][:, None])  # stations x k
         plug_in = (pmf @ np.where(counted, integer - q, 0.0)).sum()
         fixed = (pmf @ np.where(counted, integer - corrected, 0.0)).sum()
-        rows.append((int(n), int((boxes == n).sum()), float(plug_in), float(fixed)))
+        clipped = (pmf @ np.where(counted, integer - np.clip(corrected, 0.0, 1.0), 0.0)).sum()
+        rows.append((int(n), int((boxes == n).sum()), float(plug_in), float(fixed), float(clipped)))
     return rows
 
 
-def report_bootstrap(rows: list[tuple[int, int, float, float]], max_boxes: int) -> None:
+def report_bootstrap(rows: list[tuple[int, int, float, float, float]], max_boxes: int) -> None:
     table = np.array(rows)
     plug_in, fixed = table[:, 2], table[:, 3]
     print(
         f"share, R < {max_boxes}, votes Binomial(R, rate), {table[:, 1].sum():.0f} stations: "
         f"expected excess {plug_in.sum():+.1f} plug-in, {fixed.sum():+.1f} bootstrap-corrected"
+        f" ({table[:, 4].sum():+.1f} with q~ clipped to [0, 1])"
     )
     worse = np.abs(fixed) > np.abs(plug_in)
     flipped = np.sign(fixed) == -np.sign(plug_in)
