@@ -39,6 +39,9 @@ def test_import_list_summary_export(home, data_dir, tmp_path):
     assert smd["contest"] == "federal-smd-216"
     table = run("summary", "spb-2021-city", "--by", "district")
     assert table.exit_code == 0 and "turnout" in table.output
+    by_scanner = json.loads(run("summary", "spb-2021-duma", "--by", "scanner", "--json").output)
+    assert [g["scanner"] for g in by_scanner["groups"]] == ["hand count", "scanner"]
+    assert sum(g["stations"] for g in by_scanner["groups"]) == summary["stations"]
     exported = run("export", "spb-2021-duma", str(tmp_path / "out"), "--format", "csv")
     assert exported.exit_code == 0
     again = run("import", str(tmp_path / "out"), "--as", "spb-copy")
@@ -62,6 +65,8 @@ def test_bad_input_is_one_line_nonzero_and_writes_nothing(home, tmp_path):
     assert len(lines) == 1
     assert "2021.csv" in lines[0] and "row 2" in lines[0] and "внесенных" in lines[0]
     assert run("summary", "russia-duma-2021", "--json").output == before
+    unknown = run("summary", "russia-duma-2021", "--by", "scanner")  # the federal data do not say
+    assert unknown.exit_code == 1 and "no way of counting" in unknown.output
 
 
 def test_unknown_election_and_contest(home, data_dir):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from smartvote.store import Store
 from smartvote.summary import summarize
 
 
-def contest_summary(store: Store, election_id: str, contest: str) -> dict[str, object]:
+def contest_summary(store: Store, election_id: str, contest: str, by: str | None = None) -> dict[str, object]:
     tables = [store.table(n, election_id, contest) for n in ("stations", "votes", "choices")]
-    return summarize(election_id, contest, *tables).to_json()
+    return summarize(election_id, contest, *tables, by=by).to_json()
 
 
 def share_of(result: dict[str, object], fragment: str) -> float:
@@ -120,3 +121,21 @@ def test_spb_2021_party_list_protocols(real_store):
         assert by_contest[("federal-list", number)]
         smd = stations[(stations["number"] == number) & (stations["contest"] != "federal-list")]
         assert len(smd) == 1 and not smd["no_protocol"].iloc[0]
+
+
+def test_spb_2021_scanner_stations(real_store, data_dir):
+    """has_koib becomes counted_by_scanner; the scanner / hand-count totals add up from the raw file."""
+    raw = pd.read_csv(data_dir / "spb-2021" / "protocols.csv", dtype=str)
+    raw = raw[raw["contest"] == "federal-list"]
+    stations = real_store.table("stations", "spb-2021-duma", "federal-list")
+    assert stations["counted_by_scanner"].sum() == (raw["has_koib"] == "1").sum() == 352
+    assert stations["counted_by_scanner"].notna().all()
+    result = contest_summary(real_store, "spb-2021-duma", "federal-list", "scanner")
+    counted = raw[raw["registered"].notna()]
+    issued = counted[["ballots_early", "ballots_in_station", "ballots_outside"]].astype(int).sum(axis=1)
+    for label, koib in (("scanner", "1"), ("hand count", "0")):
+        (group,) = [g for g in result["groups"] if g["scanner"] == label]
+        mine = counted["has_koib"] == koib
+        assert group["stations"] == mine.sum()
+        assert group["registered"] == counted.loc[mine, "registered"].astype(int).sum()
+        assert group["ballots_issued"] == issued[mine].sum()

@@ -50,6 +50,7 @@ def tidy_folders(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
                     "valid": None if blank else sum(votes) + draw(st.integers(0, 5)),
                     "invalid": None if blank else draw(st.integers(0, 100)),
                     "remote_electronic": draw(st.booleans()),
+                    "counted_by_scanner": draw(st.none() | st.booleans()),
                 }
             )
             if not blank:
@@ -89,6 +90,9 @@ def test_import_store_load_export_round_trip(tables, fmt):
         write_tidy(loaded, Path(tmp) / "out", fmt)
         assert_same(loaded, read_tidy(Path(tmp) / "out", "generated"))
     assert loaded.stations["no_protocol"].tolist() == stations["registered"].isna().tolist()
+    scanner = loaded.stations["counted_by_scanner"]
+    assert scanner.isna().tolist() == stations["counted_by_scanner"].isna().tolist()
+    assert scanner.dropna().tolist() == stations["counted_by_scanner"].dropna().tolist()
     assert loaded.votes["votes"].sum() == votes["votes"].sum()
 
 
@@ -115,3 +119,31 @@ def test_bad_tidy_input(tmp_path):
     with pytest.raises(InputError, match="no ruling choice"):
         read_tidy(tmp_path, "x")
     assert read_tidy(tmp_path, "x", ruling="a").choices["ruling"].tolist() == [True]
+
+
+def test_a_bad_scanner_flag_names_file_row_and_column(tmp_path):
+    stations = {"contest": ["c"] * 2, "station_id": ["s", "t"], "registered": [10, 10], "valid": [5, 5]}
+    pd.DataFrame(stations | {"invalid": [0, 0], "counted_by_scanner": ["yes", "2"]}).to_csv(
+        tmp_path / "stations.csv", index=False
+    )
+    pd.DataFrame({"contest": ["c"], "station_id": ["s"], "choice": ["A"], "votes": [5]}).to_csv(
+        tmp_path / "votes.csv", index=False
+    )
+    with pytest.raises(
+        InputError, match=r"stations.csv, row 2, column 'counted_by_scanner'.*'2' is not yes/no"
+    ):
+        read_tidy(tmp_path, "bad")
+
+
+def test_a_store_written_before_the_scanner_column_gains_it(tmp_path):
+    """Opening a database made by an earlier version adds the column (unknown) and keeps its data."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE TABLE stations (election_id VARCHAR, contest VARCHAR, station_id VARCHAR)")
+    old.execute("INSERT INTO stations VALUES ('e', 'c', 's')")
+    old.close()
+    with Store(path) as store:
+        rows = store.db.execute("SELECT station_id, counted_by_scanner FROM stations").fetchall()
+    assert rows == [("s", None)]

@@ -43,8 +43,12 @@ TOTALS: dict[str, tuple[str, ...]] = {
 
 STATION_KEYS: tuple[str, ...] = ("contest", "station_id")
 STATION_LABELS: tuple[str, ...] = ("region", "district", "tik", "number")
+#: Whether the station counted its ballots with optical scanners (KOIB): null where the source
+#: does not say. Scanner counts are harder to rewrite, so scanner and hand-count stations are
+#: the classic comparison of election forensics.
+SCANNER = "counted_by_scanner"
 FLAGS: tuple[str, ...] = ("remote_electronic", "no_protocol", "inconsistent")
-STATION_COLUMNS: tuple[str, ...] = STATION_KEYS + STATION_LABELS + COUNTS + FLAGS
+STATION_COLUMNS: tuple[str, ...] = STATION_KEYS + STATION_LABELS + (SCANNER,) + COUNTS + FLAGS
 
 CONTEST_KINDS: tuple[str, ...] = ("party_list", "smd", "presidential", "referendum")
 CONTEST_COLUMNS: tuple[str, ...] = ("contest", "kind", "district")
@@ -59,10 +63,11 @@ CHOICE_COLUMNS: tuple[str, ...] = (
 )
 VOTE_COLUMNS: tuple[str, ...] = ("contest", "station_id", "choice_id", "votes")
 
-#: Column types: nullable integers, booleans, and text (everything else).
+#: Column types: nullable integers, booleans (nullable or not), and text (everything else).
 NULLABLE_INTEGERS = frozenset((*COUNTS, "district", "number", "ballot_position"))
 INTEGERS = frozenset(("choice_id", "votes"))
 BOOLEANS = frozenset(("remote_electronic", "no_protocol", "ruling", "endorsed"))
+NULLABLE_BOOLEANS = frozenset((SCANNER,))
 
 #: Reasons a real protocol is flagged ``inconsistent`` (it is imported, never rejected).
 REASON_BOXES_GT_ISSUED = "boxes>issued"
@@ -109,6 +114,8 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
             out[col] = values.astype("int64")
         elif col in BOOLEANS:
             out[col] = values.astype(bool)
+        elif col in NULLABLE_BOOLEANS:
+            out[col] = values.astype("boolean")
         else:
             out[col] = values.astype("str")
     return pd.DataFrame(out).reset_index(drop=True)
@@ -189,7 +196,7 @@ def finish(
     that errors name the row; it is dropped here. Missing optional columns become null.
     """
     stations = stations.copy()
-    for col in (*COUNTS, "region", "district", "tik", "number"):
+    for col in (*COUNTS, *STATION_LABELS, SCANNER):
         if col not in stations.columns:
             stations[col] = None
         if col in NULLABLE_INTEGERS:

@@ -36,8 +36,10 @@ CREATE TABLE IF NOT EXISTS contests (
     election_id VARCHAR, contest VARCHAR, kind VARCHAR, district BIGINT);
 CREATE TABLE IF NOT EXISTS stations (
     election_id VARCHAR, contest VARCHAR, station_id VARCHAR, region VARCHAR, district BIGINT,
-    tik VARCHAR, number BIGINT, {_COUNT_SQL},
+    tik VARCHAR, number BIGINT, counted_by_scanner BOOLEAN, {_COUNT_SQL},
     remote_electronic BOOLEAN, no_protocol BOOLEAN, inconsistent VARCHAR);
+-- stores written before the scanner column existed gain it (null: not known)
+ALTER TABLE stations ADD COLUMN IF NOT EXISTS counted_by_scanner BOOLEAN;
 CREATE TABLE IF NOT EXISTS choices (
     election_id VARCHAR, contest VARCHAR, choice_id BIGINT, name VARCHAR, party VARCHAR,
     ballot_position BIGINT, ruling BOOLEAN, endorsed BOOLEAN);

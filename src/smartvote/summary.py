@@ -12,7 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-GROUPINGS = ("region", "district")
+from smartvote.model import SCANNER
+
+#: What ``by`` may name -> the station column it groups on.
+GROUPINGS = {"region": "region", "district": "district", "scanner": SCANNER}
+#: Group labels of the scanner grouping (true, false, unknown).
+SCANNER_LABELS = {True: "scanner", False: "hand count"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,12 @@ def totals(label: str, stations: pd.DataFrame, votes: pd.DataFrame, names: pd.Se
     )
 
 
+def _group_label(by: str, value: Any) -> str:
+    if by == "scanner":
+        return SCANNER_LABELS.get(value, "unknown") if pd.notna(value) else "unknown"
+    return str(value)
+
+
 def summarize(
     election: str,
     contest: str,
@@ -79,9 +90,11 @@ def summarize(
     choices: pd.DataFrame,
     by: str | None = None,
 ) -> Summary:
-    """Totals of one contest, optionally per region or per single-member district."""
+    """Totals of one contest, optionally per region, single-member district, or way of
+    counting (optical scanners vs by hand: scanner counts are harder to rewrite, so a gap
+    between the two within one city is a classic sign worth a closer look)."""
     if by is not None and by not in GROUPINGS:
-        raise ValueError(f"cannot group by {by!r}; choose one of {GROUPINGS}")
+        raise ValueError(f"cannot group by {by!r}; choose one of {tuple(GROUPINGS)}")
     names = choices.set_index("choice_id")["name"]
     counted = stations[~stations["no_protocol"]]
     counted_votes = votes[votes["station_id"].isin(counted["station_id"])]
@@ -92,9 +105,10 @@ def summarize(
     }
     groups = []
     if by is not None:
-        group_of = counted.set_index("station_id")[by]
+        column = GROUPINGS[by]
+        group_of = counted.set_index("station_id")[column]
         vote_groups = counted_votes["station_id"].map(group_of)
-        for label, part in counted.groupby(by, sort=True, dropna=False):
+        for label, part in counted.groupby(column, sort=True, dropna=False):
             in_group = vote_groups == label if pd.notna(label) else vote_groups.isna()
-            groups.append(totals(str(label), part, counted_votes[in_group], names))
+            groups.append(totals(_group_label(by, label), part, counted_votes[in_group], names))
     return Summary(election, contest, totals(contest, counted, counted_votes, names), flagged, groups, by)

@@ -95,7 +95,9 @@ def list_(as_json: bool, catalogue: bool) -> None:
 @main.command("summary")
 @click.argument("election_id")
 @click.option("--contest", help="Contest name (default: the party list, or the only contest).")
-@click.option("--by", type=click.Choice(GROUPINGS), help="One row per region or district.")
+@click.option(
+    "--by", type=click.Choice(list(GROUPINGS)), help="One row per region, district, or scanner / hand count."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
 def summary(election_id: str, contest: str | None, by: str | None, as_json: bool) -> None:
@@ -103,8 +105,9 @@ def summary(election_id: str, contest: str | None, by: str | None, as_json: bool
     with Store() as store:
         contest = choose_contest(store, election_id, contest)
         stations = store.table("stations", election_id, contest)
-        if by is not None and stations[by].isna().all():
-            raise SmartvoteError(f"{election_id}: its data gives no {by} for the stations of {contest}")
+        if by is not None and stations[GROUPINGS[by]].isna().all():
+            what = "way of counting (scanner or hand)" if by == "scanner" else by
+            raise SmartvoteError(f"{election_id}: its data gives no {what} for the stations of {contest}")
         result = summarize(
             election_id,
             contest,

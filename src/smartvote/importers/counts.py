@@ -1,4 +1,4 @@
-"""Parse protocol counts from text columns, with errors that name the file, row and column.
+"""Parse protocol counts (and yes/no cells) from text columns, with errors that name the file, row and column.
 
 Every importer reads counts as text first, so that a bad cell is reported where it is
 rather than turning a whole column into floats or strings. Parsing runs in pyarrow's
@@ -15,6 +15,9 @@ from smartvote.errors import InputError
 
 #: Whole numbers; "123.0" is accepted because tools that write blanks as NaN write counts so.
 _COUNT = r"^\s*\d+(\.0*)?\s*$"
+#: Spellings of yes and no in a flag cell (case and surrounding spaces ignored).
+_TRUE = frozenset({"1", "true", "yes", "t", "y"})
+_FALSE = frozenset({"0", "false", "no", "f", "n"})
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
@@ -55,3 +58,19 @@ def leading_number(values: pd.Series) -> pd.Series:
     digits = pc.struct_field(pc.extract_regex(text, r"(?P<n>\d+)"), "n")
     number = pc.cast(digits, pa.int64())
     return pd.Series(pd.array(number.to_pandas(), dtype="Int64"), index=values.index)
+
+
+def parse_flag(values: pd.Series, file: str, column: str, *, blank: bool | None = False) -> pd.Series:
+    """A yes/no column (``1/0``, ``true/false``, ``yes/no``...) as pandas' nullable booleans;
+    an empty cell is ``blank`` (``None``: unknown). Any other value raises, naming the file,
+    the 1-based data row and the column."""
+    text = values.astype("string").str.strip().str.lower()
+    text = text.mask(text == "")
+    bad = text.notna() & ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 1
+        raise InputError(
+            file, f"{text[bad].iloc[0]!r} is not yes/no (1/0, true/false)", row=row, column=column
+        )
+    flags = text.isin(_TRUE).astype("boolean")
+    return flags.mask(text.isna(), blank if blank is not None else pd.NA)

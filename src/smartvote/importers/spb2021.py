@@ -4,7 +4,8 @@ One folder holds two elections of one day: the State Duma (``federal-list`` and
 ``federal-smd-211``..``218``) and the city legislature (``city-list``, ``city-smd-1``..``25``).
 They are returned as ``spb-2021-duma`` and ``spb-2021-city`` with the contest names kept.
 The ruling party is ``party_id`` 5 (United Russia); ``smart_vote`` = 1 marks the Smart Voting
-endorsement.
+endorsement; ``has_koib`` (optional: 1 = the station counted with optical scanners, KOIB)
+becomes ``counted_by_scanner``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from smartvote.errors import InputError
-from smartvote.importers.counts import blank_rows, parse_counts
+from smartvote.importers.counts import blank_rows, parse_counts, parse_flag
 from smartvote.importers.tabular import read_table_file
-from smartvote.model import Election, ElectionTables, district_of, finish
+from smartvote.model import SCANNER, Election, ElectionTables, district_of, finish
 
 REGION = "Санкт-Петербург"
 RULING_PARTY_ID = "5"
@@ -110,6 +111,8 @@ def _stations(protocols: pd.DataFrame, file: str) -> pd.DataFrame:
         no_protocol=blank_rows(protocols[list(COUNT_COLUMNS)]),
         source_row=range(1, len(protocols) + 1),
     )
+    if "has_koib" in protocols.columns:
+        stations[SCANNER] = parse_flag(protocols["has_koib"], file, "has_koib", blank=None)
     return stations
 
 

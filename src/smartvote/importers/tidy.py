@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from smartvote.errors import InputError
-from smartvote.importers.counts import blank_rows, parse_counts
+from smartvote.importers.counts import blank_rows, parse_counts, parse_flag
 from smartvote.importers.tabular import read_table_file
 from smartvote.model import (
     COUNTS,
+    SCANNER,
     STATION_LABELS,
     Election,
     ElectionTables,
@@ -26,8 +27,6 @@ from smartvote.model import (
 REQUIRED_STATION_COLUMNS = ("contest", "station_id", "registered", "valid", "invalid")
 REQUIRED_VOTE_COLUMNS = ("contest", "station_id", "choice", "votes")
 CHOICE_FLAGS = ("ruling", "endorsed")
-_TRUE = {"1", "true", "yes", "t", "y"}
-_FALSE = {"0", "false", "no", "f", "n", ""}
 
 
 def find_table(folder: Path, name: str) -> Path | None:
@@ -100,14 +99,10 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _flag(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
+    """A yes/no column of the file (absent or empty: no)."""
     if column not in frame.columns:
         return pd.Series(False, index=frame.index)
-    text = frame[column].astype("string").str.strip().str.lower().fillna("")
-    bad = ~text.isin(_TRUE | _FALSE)
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0]) + 1
-        raise InputError(file, f"{text[bad].iloc[0]!r} is not true/false", row=row, column=column)
-    return text.isin(_TRUE)
+    return parse_flag(frame[column], file, column).astype(bool)
 
 
 def _stations(frame: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -121,6 +116,9 @@ def _stations(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         station_id=_text(frame, "station_id"),
         remote_electronic=_flag(frame, "remote_electronic", file),
         no_protocol=blank_rows(as_text[count_cols]),
+        counted_by_scanner=(
+            parse_flag(frame[SCANNER], file, SCANNER, blank=None) if SCANNER in frame.columns else None
+        ),
         source_row=range(1, len(frame) + 1),
     )
     for col in STATION_LABELS:

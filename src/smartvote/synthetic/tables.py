@@ -126,6 +126,7 @@ def _stations(counts: Counts, labels: pd.DataFrame) -> pd.DataFrame:
             "district": pd.array([pd.NA] * len(zeros), dtype="Int64"),
             "tik": labels["tik"],
             "number": labels["number"],
+            "counted_by_scanner": pd.array([pd.NA] * len(zeros), dtype="boolean"),
             "registered": counts.registered,
             "ballots_received": counts.registered,
             "ballots_early": zeros,
