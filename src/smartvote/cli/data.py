@@ -125,7 +125,13 @@ def summary(election_id: str, contest: str | None, by: str | None, as_json: bool
 @main.command("export")
 @click.argument("election_id")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv"]),
+    default="parquet",
+    help="File format of the tables.",
+)
 @reports_errors
 def export(election_id: str, folder: Path, fmt: str) -> None:
     """Write an election in the generic tidy format (docs/data-formats.md)."""

@@ -60,9 +60,16 @@ def _inputs(f: Any) -> Any:
             ),
             click.option("--adjust", type=_FILE, help="Analyst adjustments (CSV), sourced before the vote."),
             click.option(
-                "--draws", "n_draws", type=click.IntRange(100), default=DEFAULT_DRAWS, show_default=True
+                "--draws",
+                "n_draws",
+                type=click.IntRange(100),
+                default=DEFAULT_DRAWS,
+                show_default=True,
+                help="Monte Carlo draws of the correlated errors.",
             ),
-            click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True),
+            click.option(
+                "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the draws."
+            ),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),
             click.option(
                 "--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML page."
@@ -220,8 +227,15 @@ def _default_polls(polls: Path | None, name: str) -> Path:
 @click.option(
     "--adjust", type=_FILE, help="spb-2021: analyst adjustments with sources published before the vote."
 )
-@click.option("--draws", "n_draws", type=click.IntRange(100), default=4000, show_default=True)
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+@click.option(
+    "--draws",
+    "n_draws",
+    type=click.IntRange(100),
+    default=4000,
+    show_default=True,
+    help="Monte Carlo draws of the correlated errors.",
+)
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the draws.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
 def backtest(

@@ -126,8 +126,20 @@ def simulate_election_(
 
 @main.command("validate")
 @click.argument("method", type=click.Choice(["integer", "shpilkin"]))
-@click.option("--elections", type=click.IntRange(min=1), default=100, show_default=True)
-@click.option("--stations", type=click.IntRange(min=1), default=DEFAULT_STATIONS, show_default=True)
+@click.option(
+    "--elections",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Synthetic elections to run.",
+)
+@click.option(
+    "--stations",
+    type=click.IntRange(min=1),
+    default=DEFAULT_STATIONS,
+    show_default=True,
+    help="Ordinary stations per election.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Election i is seeded [seed, i].")
 @click.option(
     "--alpha", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="integer: test level."
