@@ -5,7 +5,9 @@ Run: ``.venv/bin/python benchmarks/calibrate_synthetic.py [PATH/2021.csv.zip]`` 
 :class:`smartvote.synthetic.Country` and the remote electronic pseudo-stations' figures, the
 provenance of the defaults in ``src/smartvote/synthetic/country.py`` and ``fraud.py``; the
 measurement itself is :func:`smartvote.synthetic.calibration.calibrate` (documented there and
-in docs/synthetic-elections.md).
+in docs/synthetic-elections.md). Then it compares the sizes that matter to the integer test,
+registered voters E and ballots in the boxes R, at the stations the test uses (E >= 100,
+R > 0, not remote), between the real election and a synthetic one of the measured country.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
+
+from smartvote.forensics.inputs import station_arrays
 from smartvote.loader import read_path
+from smartvote.synthetic import simulate
 from smartvote.synthetic.calibration import calibrate
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "russia-federal" / "2021.csv.zip"
@@ -26,6 +32,15 @@ def rounded(value: object) -> object:
     if isinstance(value, tuple):
         return tuple(rounded(v) for v in value)
     return value
+
+
+SIZE_EDGES = (100, 200, 300, 400, 600, 1000, 1500, 2000, 3000)
+
+
+def size_shares(values: np.ndarray) -> str:
+    """Percent of ``values`` below 100, between the edges, and above the last edge."""
+    counts = np.bincount(np.searchsorted(SIZE_EDGES, values, side="right"), minlength=len(SIZE_EDGES) + 1)
+    return " ".join(f"{100 * c / counts.sum():5.1f}" for c in counts)
 
 
 def main(path: Path) -> None:
@@ -41,6 +56,17 @@ def main(path: Path) -> None:
         f"remote_registered={result.remote_registered:.5f}, remote_turnout={result.remote_turnout:.4f}, "
         f"remote_share={result.remote_share:.4f}"
     )
+    real = station_arrays(tables.stations, tables.votes, tables.choices)
+    used = (real.registered >= 100) & (real.boxes > 0) & ~real.remote
+    synthetic = simulate(int(used.sum()), 0, result.country).counts
+    tested = (synthetic.registered >= 100) & (synthetic.boxes > 0)
+    print(
+        "# % of the stations the integer test uses, by size: <100, then from", ", ".join(map(str, SIZE_EDGES))
+    )
+    print(f"# E real      {size_shares(real.registered[used])}")
+    print(f"# E synthetic {size_shares(synthetic.registered[tested])}")
+    print(f"# R real      {size_shares(real.boxes[used])}")
+    print(f"# R synthetic {size_shares(synthetic.boxes[tested])}")
 
 
 if __name__ == "__main__":
