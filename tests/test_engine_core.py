@@ -7,7 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from smartvote.engine_report import number_ranges
 from smartvote.tactics.backtest import (
     brier,
     calibration_table,
@@ -328,3 +331,12 @@ def test_backtest_c_counts_agreement_by_region_and_the_sources_of_disagreement()
     assert (a.agree, a.districts, a.rate) == (2, 4, 0.5)
     assert a.by_region == {"A": (1, 2), "B": (1, 2)}
     assert a.disagreements == {"endorsed just-russia, model kprf": 2}
+
+
+@given(st.lists(st.integers(1, 3000), max_size=60))
+def test_number_ranges_lists_every_station_once(numbers: list[int]) -> None:
+    expanded: list[int] = []
+    for part in filter(None, number_ranges(numbers).split(", ")):
+        low, _, high = part.partition("–")
+        expanded += range(int(low), int(high or low) + 1)
+    assert expanded == sorted(set(numbers))

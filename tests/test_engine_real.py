@@ -288,3 +288,68 @@ def test_a_regional_poll_moves_its_region_only(real_store: Store, polls_file: Pa
             polls,
             regional_polls=read_regional_polls(read_table_file(file), str(file)),
         )
+
+
+@pytest.fixture(scope="module")
+def voter(
+    real_store: Store, engine_home: Path, training: Training, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    """The voters' page of spb-2021-city and the picks of the same run (JSON)."""
+    out = tmp_path_factory.mktemp("voter-pages") / "spb-2021-city-voters.html"
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("SMARTVOTE_HOME", str(engine_home))
+        m.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+        result = CliRunner().invoke(
+            main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--voter-page", str(out), "--json"]
+        )
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+def test_voter_page_allows_nothing_but_its_own_script(voter: tuple[Path, dict[str, Any]]) -> None:
+    import base64
+    import hashlib
+
+    html = voter[0].read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href|action)\s*=\s*["']?(https?:)?//""", html)
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert (
+        policy
+        and "default-src 'none'" in policy.group(1)
+        and "unsafe" not in policy.group(1).replace("style-src 'unsafe-inline'", "")
+    )
+    (script,) = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in policy.group(1)
+
+
+def test_voter_page_finds_a_station_in_chromium_and_sends_nothing(
+    voter: tuple[Path, dict[str, Any]], data_dir: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    page, run = voter
+    picks = {d["district"]: d["name"] for d in run["districts"]}
+    raw = pd.read_csv(data_dir / "spb-2021" / "protocols.csv", dtype=str)
+    smd = raw[raw["contest"].str.startswith("city-smd-")].drop_duplicates("uik")
+    sample = smd.sample(5, random_state=1)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        tab = browser.new_page()
+        requests: list[str] = []
+        tab.on("request", lambda r: requests.append(r.url))
+        tab.goto(page.as_uri())
+        for uik, contest in zip(sample["uik"], sample["contest"], strict=True):
+            tab.fill("#number", uik)
+            answer = tab.inner_text("#answer")
+            assert f"district {contest}" in answer and picks[contest] in answer, (uik, answer)
+        tab.fill("#number", "99999")
+        assert "No such station" in tab.inner_text("#answer")
+        # a script trying to report the station: the policy stops it before any request
+        tab.evaluate("() => fetch('http://127.0.0.1:9/?station=1').catch(() => null)")
+        quiet = browser.new_page(java_script_enabled=False)
+        quiet.goto(page.as_uri())
+        assert quiet.locator("#stations tr").count() == 1 + len(picks)  # the lookup table needs no script
+        browser.close()
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests

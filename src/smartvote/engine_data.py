@@ -223,6 +223,7 @@ class Forecast:
     adjustments: tuple[Adjustment, ...]
     notes: tuple[str, ...]
     polled: tuple[str, ...] = ()  # the ballot's parties with a national poll share
+    stations: pd.DataFrame | None = None  # region, number, district (the field's label) per station
 
 
 def poll_shares(polls: pd.DataFrame | None) -> dict[str, float]:
@@ -326,7 +327,29 @@ def forecast(
         adjustments_file,
     )
     polled = tuple(p for p in field.parties if p in poll)
-    return Forecast(election_id, prior_id, level, field, baseline, target, adjustments, tuple(notes), polled)
+    return Forecast(
+        election_id,
+        prior_id,
+        level,
+        field,
+        baseline,
+        target,
+        adjustments,
+        tuple(notes),
+        polled,
+        station_labels(target_stations, level),
+    )
+
+
+def station_labels(stations: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Each station of the election's list (region, number) with its district as the field
+    labels it: the single-member contest (candidate level) or the district number (party level).
+    Stations without a number or a district are left out (a voter could not look them up)."""
+    label = stations["contest"] if level == "candidate" else stations["district"].astype("string")
+    frame = pd.DataFrame(
+        {"region": stations["region"], "number": stations["number"], "district": label}
+    ).dropna()
+    return frame.drop_duplicates(["region", "number"]).astype({"number": "int64"}).reset_index(drop=True)
 
 
 def _expected(

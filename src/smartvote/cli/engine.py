@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -31,7 +32,7 @@ from smartvote.engine_data import (
     run_engine,
     training_cache,
 )
-from smartvote.engine_report import recommendation_page
+from smartvote.engine_report import recommendation_page, voter_page
 from smartvote.errors import SmartvoteError
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store
@@ -122,9 +123,11 @@ def _echo_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
-def _write_html(path: Path | None, run: EngineRun) -> None:
+def _write_html(
+    path: Path | None, run: EngineRun, page: Callable[[EngineRun], str] = recommendation_page
+) -> None:
     if path is not None:
-        path.write_text(recommendation_page(run), encoding="utf-8")
+        path.write_text(page(run), encoding="utf-8")
         click.echo(f"wrote {path}", err=True)
 
 
@@ -150,14 +153,21 @@ def _run_json(run: EngineRun) -> dict[str, Any]:
     "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level."
 )
 @_inputs
+@click.option(
+    "--voter-page",
+    "voter_page_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the voters' page: look up a polling station, offline, sending nothing.",
+)
 @reports_errors
 def recommend(
     election_id: str, q: float, polls: Path | None, regional_polls: Path | None, adjust: Path | None,
-    n_draws: int, seed: int, as_json: bool, html: Path | None,
+    n_draws: int, seed: int, as_json: bool, html: Path | None, voter_page_path: Path | None,
 ) -> None:  # fmt: skip
     """The challenger to unite behind in every district, with its probability and flags."""
     run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
     _write_html(html, run)
+    _write_html(voter_page_path, run, voter_page)
     if as_json:
         _echo_json(_run_json(run) | {"coordination": run.curve.to_json()})
         return
