@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
+from browser import chromium, only_local, recorded_tab
 from smartvote.cli import main
 from smartvote.engine_data import Training, forecast, forecast_scales, training_scales
 from smartvote.errors import SmartvoteError
@@ -26,7 +27,6 @@ from smartvote.tactics.formats import read_polls
 from smartvote.tactics.recommend import WINS_ALONE
 from smartvote.tactics_data import attach_endorsements
 
-CHROMIUM = "/usr/bin/chromium"
 DRAWS = "1000"
 
 
@@ -205,20 +205,13 @@ def test_page_is_self_contained(page: Path) -> None:
 
 
 def test_page_opens_in_headless_chromium(page: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        tab = browser.new_page()
-        requests: list[str] = []
-        tab.on("request", lambda r: requests.append(r.url))
+    with chromium() as browser:
+        tab, requests = recorded_tab(browser)
         tab.goto(page.as_uri())
         assert tab.title().startswith("spb-2021-city: recommendations")
         assert tab.eval_on_selector("#curve-chart", "img => img.naturalWidth") > 300
         assert tab.locator("#districts tr").count() == 26
-        browser.close()
-    assert all(url.startswith(("file:", "data:")) for url in requests)
+    assert only_local(requests)
 
 
 def test_an_adjustment_moves_the_pick_and_is_listed(
@@ -326,19 +319,13 @@ def test_voter_page_allows_nothing_but_its_own_script(voter: tuple[Path, dict[st
 def test_voter_page_finds_a_station_in_chromium_and_sends_nothing(
     voter: tuple[Path, dict[str, Any]], data_dir: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     page, run = voter
     picks = {d["district"]: d["name"] for d in run["districts"]}
     raw = pd.read_csv(data_dir / "spb-2021" / "protocols.csv", dtype=str)
     smd = raw[raw["contest"].str.startswith("city-smd-")].drop_duplicates("uik")
     sample = smd.sample(5, random_state=1)
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        tab = browser.new_page()
-        requests: list[str] = []
-        tab.on("request", lambda r: requests.append(r.url))
+    with chromium() as browser:
+        tab, requests = recorded_tab(browser)
         tab.goto(page.as_uri())
         for uik, contest in zip(sample["uik"], sample["contest"], strict=True):
             tab.fill("#number", uik)
@@ -351,5 +338,4 @@ def test_voter_page_finds_a_station_in_chromium_and_sends_nothing(
         quiet = browser.new_page(java_script_enabled=False)
         quiet.goto(page.as_uri())
         assert quiet.locator("#stations tr").count() == 1 + len(picks)  # the lookup table needs no script
-        browser.close()
-    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    assert only_local(requests), requests

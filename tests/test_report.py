@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from browser import chromium
 from smartvote.cli import main
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import station_arrays
@@ -27,8 +28,6 @@ CONTESTS = {
     "spb-2021-duma": "federal-list",
     "spb-2021-city": "city-list",
 }
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="session")
@@ -140,16 +139,9 @@ def test_cli_errors_are_one_line(spb_home: Path, tmp_path: Path) -> None:
 
 
 def test_reports_open_in_chromium_with_the_headline_visible(reports: dict[str, ReportFiles]) -> None:
-    """All six pages in one browser, started and stopped here: Playwright's sync API must not
-    outlive the test, or other browser tests of the session cannot start theirs."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    """All six pages in one browser."""
+    with chromium() as browser:
         errors = _open_pages(browser, reports)
-        browser.close()
     assert errors == []
 
 

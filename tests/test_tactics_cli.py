@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
+from browser import chromium, only_local, recorded_tab
 from smartvote.cli import main
 from smartvote.loader import read_path
 from smartvote.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "tactics-examples"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -157,14 +157,8 @@ def test_pages_are_self_contained(pages: list[Path]) -> None:
 
 
 def test_pages_open_in_headless_chromium(pages: list[Path]) -> None:
-    from playwright.sync_api import sync_playwright
-
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        page = browser.new_page()
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
+    with chromium() as browser:
+        page, requests = recorded_tab(browser)
         page.goto(pages[0].as_uri())
         assert page.title().startswith("spb-2021-city: coordination gap")
         assert page.eval_on_selector("#gap-chart", "img => img.naturalWidth") > 300
@@ -173,8 +167,7 @@ def test_pages_open_in_headless_chromium(pages: list[Path]) -> None:
         page.goto(pages[1].as_uri())
         assert page.eval_on_selector("#effect-chart", "img => img.naturalWidth") > 300
         assert page.locator("#persons tr").count() == 5
-        browser.close()
-    assert all(url.startswith(("file:", "data:")) for url in requests)
+    assert only_local(requests)
 
 
 def test_the_store_keeps_endorsements_until_the_election_is_deleted(spb_home: Path) -> None:
