@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from browser import chromium
+from browser import chromium, only_local, recorded_tab
 from smartvote.cli import main
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import station_arrays
@@ -141,13 +141,14 @@ def test_cli_errors_are_one_line(spb_home: Path, tmp_path: Path) -> None:
 def test_reports_open_in_chromium_with_the_headline_visible(reports: dict[str, ReportFiles]) -> None:
     """All six pages in one browser."""
     with chromium() as browser:
-        errors = _open_pages(browser, reports)
+        errors, requests = _open_pages(browser, reports)
     assert errors == []
+    assert only_local(requests), requests
 
 
-def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> list[str]:
-    """Check every report's page; return the console errors seen."""
-    page = browser.new_page()
+def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> tuple[list[str], list[str]]:
+    """Check every report's page; return the console errors seen and the URLs requested."""
+    page, requests = recorded_tab(browser)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -171,7 +172,7 @@ def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> list[str]:
         loaded = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
         assert loaded, election_id
     page.close()
-    return errors
+    return errors, requests
 
 
 @pytest.mark.parametrize(
