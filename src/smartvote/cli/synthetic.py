@@ -88,14 +88,18 @@ def country_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@main.command("simulate-election")
-@click.option(
+#: ``--stations`` of both commands: the ordinary stations of a (each) synthetic election.
+stations_option = click.option(
     "--stations",
     type=click.IntRange(min=1),
     default=DEFAULT_STATIONS,
     show_default=True,
-    help="Ordinary stations.",
+    help="Ordinary stations per election.",
 )
+
+
+@main.command("simulate-election")
+@stations_option
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same election)."
 )
@@ -133,13 +137,7 @@ def simulate_election_(
     show_default=True,
     help="Synthetic elections to run.",
 )
-@click.option(
-    "--stations",
-    type=click.IntRange(min=1),
-    default=DEFAULT_STATIONS,
-    show_default=True,
-    help="Ordinary stations per election.",
-)
+@stations_option
 @click.option("--seed", type=int, default=0, show_default=True, help="Election i is seeded [seed, i].")
 @click.option(
     "--alpha", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="integer: test level."
