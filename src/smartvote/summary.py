@@ -91,8 +91,9 @@ def summarize(
     by: str | None = None,
 ) -> Summary:
     """Totals of one contest, optionally per region, single-member district, or way of
-    counting (optical scanners vs by hand: scanner counts are harder to rewrite, so a gap
-    between the two within one city is a classic sign worth a closer look)."""
+    counting (optical scanners vs by hand). Scanner counts are harder to rewrite, so a gap
+    between the two is worth a closer look, but not proof: where scanners stand is chosen
+    (closed special stations, such as hospitals, usually count by hand)."""
     if by is not None and by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}; choose one of {tuple(GROUPINGS)}")
     names = choices.set_index("choice_id")["name"]

@@ -1,4 +1,4 @@
-"""Parse protocol counts (and yes/no cells) from text columns, with errors that name the file, row and column.
+"""Parse protocol counts and yes/no cells from text, with errors naming the file, row and column.
 
 Every importer reads counts as text first, so that a bad cell is reported where it is
 rather than turning a whole column into floats or strings. Parsing runs in pyarrow's
