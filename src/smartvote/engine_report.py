@@ -66,7 +66,7 @@ def voter_page(run: EngineRun) -> str:
     if stations is None:
         raise ValueError(f"the forecast of {run.forecast.election} carries no station list")
     known = stations[stations["district"].isin(list(picks))].sort_values(["region", "number"])
-    regions = sorted(known["region"].unique())
+    regions = sorted(known["region"].unique(), key=_region_key)
     coordination = f"{100 * run.recommendation.q:.0f}%"
     data = {
         "stations": {
@@ -101,6 +101,11 @@ def voter_page(run: EngineRun) -> str:
         script=Markup(_LOOKUP_SCRIPT),
         script_hash="sha256-" + base64.b64encode(hashlib.sha256(_LOOKUP_SCRIPT.encode()).digest()).decode(),
     )
+
+
+def _region_key(name: str) -> str:
+    """Alphabetical as a reader looks for it: "город Москва" under М, not after every capital."""
+    return name.casefold().removeprefix("город ").strip()
 
 
 def _pick_json(pick: DistrictPick) -> dict[str, object]:
