@@ -222,8 +222,8 @@ class Forecast:
     target: dict[str, float]  # expected national share per party
     adjustments: tuple[Adjustment, ...]
     notes: tuple[str, ...]
-    polled: tuple[str, ...] = ()  # the ballot's parties with a national poll share
-    stations: pd.DataFrame | None = None  # region, number, district (the field's label) per station
+    polled: tuple[str, ...]  # the ballot's parties with a national poll share
+    stations: pd.DataFrame  # region, number, district (the field's label) per station
 
 
 def poll_shares(polls: pd.DataFrame | None) -> dict[str, float]:

@@ -26,9 +26,6 @@ from smartvote.tactics.coordinate import CoordinationCurve  # noqa: E402
 from smartvote.tactics.recommend import DistrictPick  # noqa: E402
 
 _ENV = templates("smartvote")
-_LOOKUP_SCRIPT = (
-    resources.files("smartvote").joinpath("templates/engine/lookup.js").read_text(encoding="utf-8")
-)
 
 
 def curve_chart(curve: CoordinationCurve, title: str) -> str:
@@ -61,10 +58,9 @@ def recommendation_page(run: EngineRun) -> str:
 def voter_page(run: EngineRun) -> str:
     """The voters' page: the election's stations (region, number, district) are embedded with
     every district's pick, and looked up on the reader's device."""
+    script = resources.files("smartvote").joinpath("templates/engine/lookup.js").read_text(encoding="utf-8")
     picks = {d.district: d for d in run.recommendation.districts}
     stations = run.forecast.stations
-    if stations is None:
-        raise ValueError(f"the forecast of {run.forecast.election} carries no station list")
     known = stations[stations["district"].isin(list(picks))].sort_values(["region", "number"])
     regions = sorted(known["region"].unique(), key=_region_key)
     coordination = f"{100 * run.recommendation.q:.0f}%"
@@ -98,8 +94,8 @@ def voter_page(run: EngineRun) -> str:
         q=run.recommendation.q,
         table=table,
         data=Markup(_script_safe_json(data)),
-        script=Markup(_LOOKUP_SCRIPT),
-        script_hash="sha256-" + base64.b64encode(hashlib.sha256(_LOOKUP_SCRIPT.encode()).digest()).decode(),
+        script=Markup(script),
+        script_hash="sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
     )
 
 
