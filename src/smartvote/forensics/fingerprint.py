@@ -118,11 +118,19 @@ def fingerprint(pts: Points, weight: Weight = "stations") -> Fingerprint:
     return Fingerprint(flat.reshape(CELLS, CELLS), weight)
 
 
-def distance(observed: Fingerprint, other: Fingerprint) -> float:
-    """Hellinger distance between two fingerprints' densities (0: identical, 1: disjoint).
+#: Cells of the distance: 5% x 5%. On 1% cells two samples of the same model of 20,000
+#: stations are 0.22 apart (the noise of 10,000 sparse cells); on 5% cells 0.05.
+DISTANCE_CELL = 5
 
-    Why Hellinger: it is bounded, symmetric, defined where either histogram has empty cells,
-    and does not let the thousands of near-empty cells of a 100 x 100 grid dominate.
+
+def distance(observed: Fingerprint, other: Fingerprint, cell: int = DISTANCE_CELL) -> float:
+    """Hellinger distance between two fingerprints' densities on ``cell``% cells (0: identical,
+    1: disjoint).
+
+    Why Hellinger: it is bounded, symmetric and defined where either histogram has empty
+    cells; why coarser cells: on the 1% grid the distance of two samples of one model is mostly
+    the noise of its many near-empty cells, which would hide how far a fit is from the data.
     """
-    return float(np.sqrt(0.5 * np.sum((np.sqrt(observed.density) - np.sqrt(other.density)) ** 2)))
-
+    k = CELLS // cell
+    p, q = (f.density.reshape(k, cell, k, cell).sum(axis=(1, 3)) for f in (observed, other))
+    return float(np.sqrt(0.5 * np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)))
