@@ -541,6 +541,11 @@ class ToolkitGrid:
     alpha: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0)
     iterations: int = 3
 
+    @classmethod
+    def toolkit(cls) -> ToolkitGrid:
+        """The grid of ``ComputeKlimekModel`` itself (48 points, 10 iterations)."""
+        return cls((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.1, 0.2, 0.3), (0.5, 1.0), 10)
+
 
 @dataclass(frozen=True, eq=False)
 class ToolkitResult:
