@@ -492,6 +492,8 @@ def first_stage(pts: Points, threshold: float = 5.0) -> FirstStage:
     turnout_sd = _rms(turnout[below] - turnout_peak)
     sigma = math.sqrt(2) * _rms(share[share < peak] - peak)
     theta = math.sqrt(_rms(share[share > mode] - mode))
+    if math.isnan(turnout_sd + sigma + theta):
+        raise ValueError("Klimek's first stage found no stations below its peaks to read the spreads from")
     return FirstStage(peak, mode, turnout_peak, turnout_sd, sigma, theta, drop)
 
 
