@@ -28,7 +28,10 @@ def main() -> None:
         start = time.perf_counter()
         digit_tests(c.registered, c.issued, c.valid, c.leader, sim.geography.region, replicates=200)
         times.append(time.perf_counter() - start)
-    print(f"digit tests, 96,000 stations, all 85 regions, 200 replicates: median {statistics.median(times):.2f} s\n")
+    print(
+        "digit tests, 96,000 stations, all 85 regions, 200 replicates: "
+        f"median {statistics.median(times):.2f} s\n"
+    )
     print(f"$ smartvote validate digits --elections {elections} --stations 20000 --seed 10")
     start = time.perf_counter()
     print(validate_digits(elections, 20_000, seed=10))

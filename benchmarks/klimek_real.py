@@ -45,8 +45,13 @@ def main() -> None:
             print(f"| {year} | | not read: {type(exc).__name__}: {str(exc)[:120]} | | | | | | |", flush=True)
             continue
         t = tables[0]
-        contest = "federal-list" if "federal-list" in set(t.stations["contest"]) else t.stations["contest"].iloc[0]
-        parts = [getattr(t, name)[getattr(t, name)["contest"] == contest] for name in ("stations", "votes", "choices")]
+        contest = (
+            "federal-list" if "federal-list" in set(t.stations["contest"]) else t.stations["contest"].iloc[0]
+        )
+        parts = [
+            getattr(t, name)[getattr(t, name)["contest"] == contest]
+            for name in ("stations", "votes", "choices")
+        ]
         arrays = station_arrays(*parts)
         pts = station_points(arrays)
         row = f"| {year} | {len(pts):,} |"
@@ -55,8 +60,9 @@ def main() -> None:
         took = time.perf_counter() - start
         i, e = b.intervals["incremental"], b.intervals["extreme"]
         print(
-            f"{row} (b) | {i.estimate:.3f} [{i.low:.3f}, {i.high:.3f}] | {e.estimate:.4f} [{e.low:.4f}, {e.high:.4f}] "
-            f"| {b.params.alpha:.2f} | {b.params.theta:.3f} | {klimek.fit_distance(pts, b.params):.3f} | {took:.1f} s |"
+            f"{row} (b) | {i.estimate:.3f} [{i.low:.3f}, {i.high:.3f}] "
+            f"| {e.estimate:.4f} [{e.low:.4f}, {e.high:.4f}] | {b.params.alpha:.2f} | {b.params.theta:.3f} "
+            f"| {klimek.fit_distance(pts, b.params):.3f} | {took:.1f} s |"
         )
         print(f"{row} fair (f_i = f_e = 0) | 0 | 0 | | | {klimek.fit_distance(pts, b.params.fair()):.3f} | |")
         start = time.perf_counter()
@@ -64,7 +70,8 @@ def main() -> None:
             a = klimek.fit_toolkit(pts, klimek.ToolkitGrid.toolkit())
             took = time.perf_counter() - start
             print(
-                f"{row} (a), the Toolkit's grid | {a.mean[0]:.3f} ± {a.sd[0]:.3f} | {a.mean[1]:.4f} ± {a.sd[1]:.4f} | {a.mean[2]:.2f} "
+                f"{row} (a), the Toolkit's grid | {a.mean[0]:.3f} ± {a.sd[0]:.3f} "
+                f"| {a.mean[1]:.4f} ± {a.sd[1]:.4f} | {a.mean[2]:.2f} "
                 f"| {a.stage.theta:.3f} | {klimek.toolkit_distance(pts, a):.3f} | {took:.1f} s |"
             )
         except ValueError as exc:
@@ -72,14 +79,22 @@ def main() -> None:
         for source, fits in (("PNAS 2012", PNAS), ("Mebane-Kalinin", MEBANE_KALININ)):
             if year in fits:
                 f_i, f_e = fits[year]
-                p = klimek.fit(pts, bootstrap=0, predictor=predictor, fixed={"incremental": f_i, "extreme": f_e})
+                p = klimek.fit(
+                    pts, bootstrap=0, predictor=predictor, fixed={"incremental": f_i, "extreme": f_e}
+                )
                 print(
                     f"{row} {source} | {f_i} | {f_e} | {p.params.alpha:.2f} | {p.params.theta:.3f} "
                     f"| {klimek.fit_distance(pts, p.params):.3f} | |"
                 )
         start = time.perf_counter()
-        digit_tests(arrays.registered, arrays.issued, arrays.valid, arrays.leader, arrays.region, replicates=200)
-        print(f"{row} digit tests, all regions, 200 replicates | | | | | | {time.perf_counter() - start:.2f} s |", flush=True)
+        digit_tests(
+            arrays.registered, arrays.issued, arrays.valid, arrays.leader, arrays.region, replicates=200
+        )
+        print(
+            f"{row} digit tests, all regions, 200 replicates | | | | | "
+            f"| {time.perf_counter() - start:.2f} s |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

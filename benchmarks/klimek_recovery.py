@@ -30,22 +30,30 @@ def main() -> None:
     args = parser.parse_args()
     for mode in args.modes.split(","):
         n = args.elections if mode == "model" else max(2, args.elections // 5)
-        print(f"$ smartvote validate klimek --mode {mode} --elections {n} --stations {STATIONS} --seed {SEED}")
+        print(
+            f"$ smartvote validate klimek --mode {mode} --elections {n} --stations {STATIONS} --seed {SEED}"
+        )
         start = time.perf_counter()
-        result = validate_klimek(n, STATIONS, SEED, mode)  # type: ignore[arg-type]
+        result = validate_klimek(n, STATIONS, SEED, mode)
         print(result)
-        print(f"({time.perf_counter() - start:.0f} s, {(time.perf_counter() - start) / n:.1f} s per election)")
+        print(
+            f"({time.perf_counter() - start:.0f} s, {(time.perf_counter() - start) / n:.1f} s per election)"
+        )
         if mode == "model":
             verdict = all(result.coverage("b", k).rate >= BOUND for k in (0, 1))
-            print(f"acceptance: (b) f_i and f_e each covered in >= {BOUND:.0%} of runs -> {'holds' if verdict else 'FAILS'}")
+            print(
+                f"acceptance: (b) f_i and f_e each covered in >= {BOUND:.0%} of runs "
+                f"-> {'holds' if verdict else 'FAILS'}"
+            )
         print(flush=True)
         m = args.toolkit_elections if mode != "clean" else max(2, args.toolkit_elections // 2)
         if m:
             print(
-                f"$ smartvote validate klimek --mode {mode} --elections {m} --stations {STATIONS} --seed {SEED} --toolkit"
+                f"$ smartvote validate klimek --mode {mode} --elections {m} --stations {STATIONS} "
+                f"--seed {SEED} --toolkit"
             )
             start = time.perf_counter()
-            both = validate_klimek(m, STATIONS, SEED, mode, toolkit=ToolkitGrid())  # type: ignore[arg-type]
+            both = validate_klimek(m, STATIONS, SEED, mode, toolkit=ToolkitGrid())
             print(both)
             print(f"({time.perf_counter() - start:.0f} s)\n", flush=True)
         assert isinstance(result, KlimekValidation)

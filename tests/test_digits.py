@@ -56,7 +56,7 @@ def test_groups_and_json() -> None:
     doc = result.to_json()
     assert doc["replicates"] == 100 and len(doc["units"]) == 3 and doc["total"]["tests"][0]["test"] == "2BL"
     interval = result.total.get("P05s_share")
-    assert interval.low < 0.2 < interval.high  
+    assert interval.low < 0.2 < interval.high
 
 
 def test_false_positive_rates_on_clean_elections_reduced() -> None:

@@ -44,7 +44,16 @@ def test_predictor_matches_a_large_simulation() -> None:
     sim = klimek.simulate(np.full(400_000, 5000), TRUTH, 1)
     observed = fingerprint(sim).density
     hellinger = math.sqrt(0.5 * np.sum((np.sqrt(observed) - np.sqrt(predicted)) ** 2))
-    noise = math.sqrt(0.5 * np.sum((np.sqrt(fingerprint(klimek.simulate(np.full(400_000, 5000), TRUTH, 2)).density) - np.sqrt(observed)) ** 2))
+    noise = math.sqrt(
+        0.5
+        * np.sum(
+            (
+                np.sqrt(fingerprint(klimek.simulate(np.full(400_000, 5000), TRUTH, 2)).density)
+                - np.sqrt(observed)
+            )
+            ** 2
+        )
+    )
     assert hellinger < 1.5 * noise + 0.005
 
 

@@ -14,7 +14,6 @@ tests are run on clean elections (false-positive rates) and against rounding and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
@@ -24,7 +23,6 @@ from smartvote.forensics.fingerprint import Points, points
 from smartvote.synthetic import Country, Fraud, simulate
 from smartvote.validation import Progress, Proportion, election_rng
 
-Mode = Literal["model", "generator", "clean"]
 MODES: tuple[str, ...] = ("model", "generator", "clean")
 #: The ranges of issue 10 for elections drawn from the model (uniform in each).
 RANGES: dict[str, tuple[float, float]] = {
@@ -44,7 +42,9 @@ def draw_parameters(rng: np.random.Generator) -> klimek.Parameters:
     return klimek.Parameters(*(float(rng.uniform(*RANGES[name])) for name in klimek.NAMES))
 
 
-def klimek_election(mode: Mode, stations: int, seed: int, index: int, country: Country | None = None) -> tuple[Points, klimek.Parameters]:
+def klimek_election(
+    mode: str, stations: int, seed: int, index: int, country: Country | None = None
+) -> tuple[Points, klimek.Parameters]:
     """Election ``index``: its stations and true parameters (the clean ones are NaN where the
     generator, not the model, drew the clean election)."""
     rng = election_rng(seed, index)
@@ -53,7 +53,8 @@ def klimek_election(mode: Mode, stations: int, seed: int, index: int, country: C
         registered = simulate(stations, rng, country).clean.registered
         return klimek.simulate(registered, truth, rng), truth
     if mode == "clean":
-        truth = klimek.Parameters(*[np.nan] * 4, 0.0, 0.0, np.nan, np.nan)
+        nan = float("nan")
+        truth = klimek.Parameters(nan, nan, nan, nan, 0.0, 0.0, nan, nan)
         fraud = Fraud()
     else:
         fraud = Fraud(
@@ -106,7 +107,10 @@ class KlimekValidation:
         return Proportion(int((low[ran, 1] > 0).sum()), int(ran.sum()))
 
     def __str__(self) -> str:
-        lines = [f"Klimek model fits on {self.elections} synthetic elections ({self.mode}) of {self.stations:,} stations"]
+        lines = [
+            f"Klimek model fits on {self.elections} synthetic elections ({self.mode}) "
+            f"of {self.stations:,} stations"
+        ]
         for estimator, name in (("b", "(b) fingerprint likelihood"), ("a", "(a) Klimek's grid")):
             if not self.coverage(estimator, 0).trials:
                 continue
@@ -128,7 +132,7 @@ def validate_klimek(
     elections: int,
     stations: int = 20_000,
     seed: int = 0,
-    mode: Mode = "model",
+    mode: str = "model",
     bootstrap: int = 200,
     toolkit: klimek.ToolkitGrid | None = None,
     country: Country | None = None,
@@ -206,7 +210,9 @@ def validate_digits(
         rows = np.zeros((elections, len(TESTS)), dtype=bool)
         for i in range(elections):
             c = simulate(stations, election_rng(seed, i), country, Fraud(**options)).counts  # type: ignore[arg-type]
-            result = digit_tests(c.registered, c.issued, c.valid, c.leader, replicates=replicates, rng=[seed, i])
+            result = digit_tests(
+                c.registered, c.issued, c.valid, c.leader, replicates=replicates, rng=[seed, i]
+            )
             rows[i] = [t.significant for t in result.total.tests]
             done += 1
             if progress:

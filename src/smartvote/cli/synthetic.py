@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
 from smartvote.cli import main, reports_errors
+from smartvote.forensics.klimek import ToolkitGrid
 from smartvote.store import Store
 from smartvote.synthetic import Country, Fraud, simulate_election
 from smartvote.synthetic.tables import describe_fraud
 from smartvote.validation import validate_integer, validate_shpilkin
 from smartvote.validation_fingerprint import MODES, validate_digits, validate_klimek
-from smartvote.forensics.klimek import ToolkitGrid
 
 DEFAULT_STATIONS = 96_000
 
@@ -205,7 +205,14 @@ def validate(
             elif method == "klimek":
                 grid = ToolkitGrid() if toolkit else None
                 result = validate_klimek(
-                    elections, stations, seed, mode, bootstrap, grid, country, progress=advance  # type: ignore[arg-type]
+                    elections,
+                    stations,
+                    seed,
+                    mode,
+                    bootstrap,
+                    grid,
+                    country,
+                    progress=advance,
                 )
             elif method == "digits":
                 result = validate_digits(elections, stations, seed, bootstrap, country, progress=advance)

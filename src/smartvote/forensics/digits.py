@@ -181,7 +181,7 @@ def digit_tests(
     groups: np.ndarray | None = None,
     replicates: int = 200,
     level: float = 0.95,
-    rng: int | np.random.Generator | None = 0,
+    rng: int | np.random.Generator | list[int] | None = 0,
 ) -> DigitResult:
     """Every test on the stations with registered voters and valid ballots, in total and per group.
 

@@ -104,7 +104,9 @@ class Fingerprint:
             "weight": self.weight,
             "cells": CELLS,
             "total": round(self.total, 3),
-            "nonzero": [[int(a), int(b), round(float(self.counts[a, b]), 3)] for a, b in zip(i, j, strict=True)],
+            "nonzero": [
+                [int(a), int(b), round(float(self.counts[a, b]), 3)] for a, b in zip(i, j, strict=True)
+            ],
         }
 
 
@@ -115,7 +117,7 @@ def fingerprint(pts: Points, weight: Weight = "stations") -> Fingerprint:
     turnout, share = pts.cells()
     w = np.ones(len(pts)) if weight == "stations" else pts.registered.astype(np.float64)
     flat = np.bincount(turnout * CELLS + share, weights=w, minlength=CELLS * CELLS)
-    return Fingerprint(flat.reshape(CELLS, CELLS), weight)
+    return Fingerprint(np.asarray(flat.reshape(CELLS, CELLS), dtype=np.float64), weight)
 
 
 #: Cells of the distance: 5% x 5%. On 1% cells two samples of the same model of 20,000

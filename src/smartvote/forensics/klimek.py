@@ -93,11 +93,22 @@ class Parameters:
 NAMES: tuple[str, ...] = tuple(f.name for f in fields(Parameters))
 #: Bounds of fit (b), in the order of :data:`NAMES`.
 BOUNDS = np.array(
-    [(0.02, 0.98), (0.005, 0.4), (0.02, 0.98), (0.005, 0.4), (0.0, 0.95), (0.0, 0.95), (0.01, 1.5), (0.1, 8.0)]
+    [
+        (0.02, 0.98),
+        (0.005, 0.4),
+        (0.02, 0.98),
+        (0.005, 0.4),
+        (0.0, 0.95),
+        (0.0, 0.95),
+        (0.01, 1.5),
+        (0.1, 8.0),
+    ]
 )
 
 
-def truncated_normal(mean: float, sd: float, u: np.ndarray, low: float = 0.0, high: float = 1.0) -> FloatArray:
+def truncated_normal(
+    mean: float, sd: float, u: np.ndarray, low: float = 0.0, high: float = 1.0
+) -> FloatArray:
     """N(mean, sd) kept inside (low, high), by the inverse distribution function of uniforms ``u``.
 
     The same law as redrawing the values outside the interval (the authors' code), but a
@@ -200,7 +211,9 @@ class Predictor:
             up, down = theta.copy(), theta.copy()
             up[k] = min(theta[k] + h, BOUNDS[k, 1])
             down[k] = max(theta[k] - h, BOUNDS[k, 0])
-            diff = np.log(self.probabilities(Parameters.of(up))) - np.log(self.probabilities(Parameters.of(down)))
+            diff = np.log(self.probabilities(Parameters.of(up))) - np.log(
+                self.probabilities(Parameters.of(down))
+            )
             columns.append(diff.ravel() / (up[k] - down[k]))
         return np.log(p), np.column_stack(columns)
 
@@ -220,7 +233,9 @@ def _fraud_cells(params: Parameters, a: FloatArray, extreme: bool) -> FloatArray
     offset = (x * (1 - a) + moved * a) / turnout
     v_edges = np.clip((EDGES[None, :] - offset[:, None]) / slope[:, None], 0.0, 1.0)
     mu_v, s_v = params.share_mean, params.share_sd
-    share = np.diff(ndtr((v_edges - mu_v) / s_v), axis=1) / max(ndtr((1 - mu_v) / s_v) - ndtr(-mu_v / s_v), 1e-300)
+    share = np.diff(ndtr((v_edges - mu_v) / s_v), axis=1) / max(
+        ndtr((1 - mu_v) / s_v) - ndtr(-mu_v / s_v), 1e-300
+    )
     index = (cell[:, None] * CELLS + np.arange(CELLS)).ravel()
     flat = np.bincount(index, (mass[node, cell][:, None] * share).ravel(), CELLS * CELLS)
     return np.asarray(flat.reshape(CELLS, CELLS), dtype=np.float64)
@@ -345,7 +360,9 @@ def fit(
     predictor = predictor or Predictor()
     used = pts.subset(pts.registered >= min_registered)
     if len(used) < 100:
-        raise ValueError(f"fit (b) needs at least 100 stations of >= {min_registered} voters, got {len(used)}")
+        raise ValueError(
+            f"fit (b) needs at least 100 stations of >= {min_registered} voters, got {len(used)}"
+        )
     observed = fingerprint(used).counts.ravel()
     n = observed.sum()
     start = starting_values(used)
@@ -596,7 +613,9 @@ def fit_toolkit(
     gen = np.random.default_rng(rng)
     stage = first_stage(pts)
     observed = np.histogram(pts.share, bins=TOOLKIT_EDGES)[0]
-    combos = [(fi, fe, al) for al in grid.alpha for fe in grid.extreme for fi in grid.incremental if fi + fe <= 1]
+    combos = [
+        (fi, fe, al) for al in grid.alpha for fe in grid.extreme for fi in grid.incremental if fi + fe <= 1
+    ]
     best = np.zeros((grid.iterations, 4))
     for it in range(grid.iterations):
         scores = np.empty(len(combos))
@@ -646,4 +665,3 @@ def toolkit_distance(pts: Points, result: ToolkitResult, rng: Rng = 0) -> float:
     stage, f_i, f_e, alpha = toolkit_params(result)
     sim = toolkit_simulate(pts.registered, stage, f_i, f_e, alpha, np.random.default_rng(rng))
     return distance(fingerprint(pts), fingerprint(sim))
-
