@@ -202,15 +202,20 @@ def digit_tests(
     ).astype(np.float32)
     poisson = poisson_weights(replicates, len(share), np.random.default_rng(rng))
     share = shares[:, 0]
-    total = _unit("total", slice(0, len(share)), sums, share, poisson, level)
-    units: list[UnitDigits] = []
-    if groups is not None:
-        names, starts = np.unique(labels, return_index=True)
-        ends = [*starts[1:], len(labels)]
-        units = [
-            _unit(str(name), slice(int(a), int(b)), sums, share, poisson, level)
-            for name, a, b in zip(names, starts, ends, strict=True)
-        ]
+    # one slice of the draws per unit set; the whole set's bootstrap sums are the units' sums
+    names, starts = np.unique(labels, return_index=True)
+    ends = [*starts[1:], len(labels)]
+    slices = [slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+    boots = [(sums[rows].T @ poisson[rows]).T for rows in slices]
+    total = _unit(
+        "total", slice(0, len(share)), sums, share, sum(boots, np.zeros((replicates, sums.shape[1]))), level
+    )
+    units = [
+        _unit(str(name), rows, sums, share, boot, level)
+        for name, rows, boot in zip(names, slices, boots, strict=True)
+    ]
+    if groups is None:
+        units = []
     return DigitResult(total, tuple(units), replicates, level)
 
 
@@ -230,15 +235,16 @@ def _unit(
     rows: slice,
     sums: npt.NDArray[np.float32],
     share: FloatArray,
-    poisson: npt.NDArray[np.float32],
+    boot_sums: np.ndarray,
     level: float,
 ) -> UnitDigits:
-    """The tests of the stations ``rows`` (the bootstrap draws restricted to them are again a
-    Poisson bootstrap: each station's weight is independent of the others')."""
+    """The tests of the stations ``rows`` from their column sums in each bootstrap draw
+    (the draws restricted to them are again a Poisson bootstrap: each station's weight is
+    independent of the others')."""
     own, share = sums[rows], share[rows]
     n = len(share)
     point = _statistics(own.astype(np.float64).sum(axis=0)[None, :])[0]
-    boot = _statistics((own.T @ poisson[rows]).T) if poisson.shape[1] and n else np.full((1, 8), np.nan)
+    boot = _statistics(boot_sums) if len(boot_sums) and n else np.full((1, 8), np.nan)
     tail = 100 * (1 - level) / 2
     low, high = np.nanpercentile(boot, tail, axis=0), np.nanpercentile(boot, 100 - tail, axis=0)
     counts = [int(own[:, 5 + k].sum()) for k in range(5)] + [n, n, n]
