@@ -42,7 +42,11 @@ def main() -> None:
         try:
             tables = read_path(folder / f"{year}.csv.zip")
         except Exception as exc:  # noqa: BLE001 - a benchmark reports what it cannot read
-            print(f"| {year} | | not read: {type(exc).__name__}: {str(exc)[:120]} | | | | | | |", flush=True)
+            reason = str(exc).replace(str(folder) + "/", "")[:120]
+            print(
+                f"| {year} | | not read: {type(exc).__name__}: {reason} | | | | | | |",
+                flush=True,
+            )
             continue
         t = tables[0]
         contest = (
