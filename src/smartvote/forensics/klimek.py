@@ -637,24 +637,6 @@ def toolkit_params(result: ToolkitResult) -> tuple[FirstStage, float, float, flo
     return result.stage, f_i, f_e, alpha
 
 
-@dataclass(frozen=True, eq=False)
-class Comparison:
-    """One fit's simulated fingerprint against the observed one (Hellinger distance)."""
-
-    label: str
-    incremental: float
-    extreme: float
-    distance: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "incremental": round(self.incremental, 6),
-            "extreme": round(self.extreme, 6),
-            "distance": round(self.distance, 5),
-        }
-
-
 def fit_distance(pts: Points, params: Parameters, rng: Rng = 0) -> float:
     """Hellinger distance of the model's election (this station's register sizes) to ``pts``."""
     return distance(fingerprint(pts), fingerprint(simulate(pts.registered, params, rng)))
