@@ -43,7 +43,12 @@ def reports(real_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict
 def test_every_report_writes_its_files(reports: dict[str, ReportFiles]) -> None:
     for files in reports.values():
         assert files.html.name == "report.html" and files.json.name == "report.json"
-        assert {p.name for p in files.figures} == {"comet.png", "histograms.png", "shpilkin.png"}
+        assert {p.name for p in files.figures} == {
+            "comet.png",
+            "histograms.png",
+            "shpilkin.png",
+            "fingerprint.png",
+        }
         for png in files.figures:
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
