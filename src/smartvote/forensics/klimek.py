@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
+from smartvote.errors import SmartvoteError
 from smartvote.forensics.fingerprint import (
     CELLS,
     FloatArray,
@@ -60,6 +61,10 @@ STEP = 3e-3
 Progress = Callable[[int, int], None]
 Rng = int | np.random.Generator | Sequence[int] | None
 EDGES = np.linspace(0.0, 1.0, CELLS + 1)
+
+
+class TooFewStationsError(SmartvoteError, ValueError):
+    """Fewer stations than a fit of the fingerprint needs (a one-line error at the CLI)."""
 
 
 @dataclass(frozen=True)
@@ -360,8 +365,8 @@ def fit(
     predictor = predictor or Predictor()
     used = pts.subset(pts.registered >= min_registered)
     if len(used) < 100:
-        raise ValueError(
-            f"fit (b) needs at least 100 stations of >= {min_registered} voters, got {len(used)}"
+        raise TooFewStationsError(
+            f"the fingerprint fit needs at least 100 stations of >= {min_registered} voters, got {len(used)}"
         )
     observed = fingerprint(used).counts.ravel()
     n = observed.sum()
