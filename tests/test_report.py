@@ -56,7 +56,7 @@ def test_every_report_writes_its_files(reports: dict[str, ReportFiles]) -> None:
 def test_html_is_self_contained(reports: dict[str, ReportFiles]) -> None:
     for files in reports.values():
         html = files.html.read_text(encoding="utf-8")
-        assert html.count('src="data:image/png;base64,') == 3
+        assert html.count('src="data:image/png;base64,') == 4
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html)
         assert re.findall(r"<link[^>]*>", html) == ['<link rel="icon" href="data:,">']  # no favicon request
         assert "<script" not in html and "@import" not in html and "url(" not in html
@@ -173,7 +173,7 @@ def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> tuple[list[str
             assert element.is_visible(), (election_id, selector)
             assert text in element.inner_text(), (election_id, selector, text)
         images = page.locator("img")
-        assert images.count() == 3
+        assert images.count() == 4
         loaded = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
         assert loaded, election_id
     page.close()
