@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smartvote.errors import InputError
 
@@ -158,13 +160,23 @@ def fill_totals(stations: pd.DataFrame) -> pd.Series:
     """Set each total of :data:`TOTALS` to the sum of its parts where a source gave any part
     (keeping a given total only where it gave none); return, per station, the reasons where a
     given total disagreed with its parts (``;``-joined, empty when none)."""
-    reasons = pd.Series("", index=stations.index, dtype=object)
+    hits = {}
     for total, parts in TOTALS.items():
         summed = stations[list(parts)].sum(axis=1, min_count=1).astype("Int64")
-        differs = (stations[total].notna() & summed.notna() & (stations[total] != summed)).to_numpy(bool)
-        reasons[differs] = reasons[differs] + ";" + REASON_TOTAL_NOT_PARTS[total]
+        hits[REASON_TOTAL_NOT_PARTS[total]] = (
+            stations[total].notna() & summed.notna() & (stations[total] != summed)
+        ).to_numpy(bool)
         stations[total] = summed.where(summed.notna(), stations[total]).astype("Int64")
-    return reasons.str.lstrip(";").astype(object)
+    return _reasons(hits, stations.index)
+
+
+def _reasons(hits: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
+    """Per row, the ``;``-joined names of the checks that hit it (empty when none); only the
+    few rows hit are touched, so a clean federal election costs no string work."""
+    reasons = np.full(len(index), "", dtype=object)
+    for reason, hit in hits.items():
+        reasons[hit] = [f"{r};{reason}" if r else reason for r in reasons[hit]]
+    return pd.Series(reasons, index=index, dtype=object)
 
 
 def boxes(stations: pd.DataFrame) -> pd.Series:
@@ -185,11 +197,10 @@ def flag_inconsistent(stations: pd.DataFrame) -> pd.Series:
         REASON_ISSUED_GT_REGISTERED: issued > stations["registered"],
         REASON_ZERO_REGISTERED: stations["registered"] == 0,
     }
-    reasons = pd.Series("", index=stations.index, dtype=object)
-    for reason, hit in checks.items():
-        hit = hit.fillna(False).to_numpy(dtype=bool) & ~stations["no_protocol"].to_numpy(bool)
-        reasons[hit] = reasons[hit] + ";" + reason
-    return reasons.str.lstrip(";").astype(object)
+    counted = ~stations["no_protocol"].to_numpy(bool)
+    return _reasons(
+        {r: hit.fillna(False).to_numpy(dtype=bool) & counted for r, hit in checks.items()}, stations.index
+    )
 
 
 def finish(
@@ -270,8 +281,7 @@ def check_tables(tables: ElectionTables, file: str) -> None:
         "ruling",
         lambda r: f"contest {r['contest']!r} has two ruling choices",
     )
-    keys = pd.MultiIndex.from_frame(st[list(STATION_KEYS)])
-    station_of_vote = keys.get_indexer(pd.MultiIndex.from_frame(votes[list(STATION_KEYS)]))
+    station_of_vote = station_positions(votes, st)
     _refuse_first(
         file,
         votes,
@@ -282,8 +292,13 @@ def check_tables(tables: ElectionTables, file: str) -> None:
             "which is not in the stations table"
         ),
     )
-    known = pd.MultiIndex.from_frame(choices[["contest", "choice_id"]])
-    unknown = known.get_indexer(pd.MultiIndex.from_frame(votes[["contest", "choice_id"]])) < 0
+    contest_of_vote = _positions(_keys(votes, ("contest",)), _keys(choices, ("contest",)).unique())
+    contest_of_choice = _positions(_keys(choices, ("contest",)), _keys(choices, ("contest",)).unique())
+    span = int(max(choices["choice_id"].max(), votes["choice_id"].max(), 0)) + 1 if len(choices) else 1
+    vote_choice = contest_of_vote * span + votes["choice_id"].to_numpy()
+    unknown = (contest_of_vote < 0) | ~np.isin(
+        vote_choice, contest_of_choice * span + choices["choice_id"].to_numpy()
+    )
     _refuse_first(
         file,
         votes,
@@ -294,10 +309,11 @@ def check_tables(tables: ElectionTables, file: str) -> None:
             "which is not among its choices"
         ),
     )
+    twice = pd.Series(station_of_vote * span + votes["choice_id"].to_numpy()).duplicated().to_numpy()
     _refuse_first(
         file,
         votes,
-        votes.duplicated(["contest", "station_id", "choice_id"]),
+        pd.Series(twice, index=votes.index),
         "votes",
         lambda r: f"votes of station {r['station_id']!r} for choice id {r['choice_id']} are given twice",
     )
@@ -310,10 +326,36 @@ def check_tables(tables: ElectionTables, file: str) -> None:
         over,
         "valid",
         lambda r: (
-            f"votes of station {r['station_id']!r} add up to {int(totals[r.name])}, "
+            f"votes of station {r['station_id']!r} add up to {int(totals[int(str(r.name))])}, "
             f"more than its {int(r['valid'])} valid ballots"
         ),
     )
+
+
+def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Array:
+    """The text key of each row over ``columns``, as one Arrow array (hashed in C++, not Python)."""
+    arrays = [pa.array(frame[c], from_pandas=True).cast(pa.string()) for c in columns]
+    return arrays[0] if len(arrays) == 1 else pc.binary_join_element_wise(*arrays, "\x1f")
+
+
+def _positions(keys: pa.Array, among: pa.Array) -> np.ndarray:
+    """Each key's position in ``among`` (-1 where it is not there)."""
+    return pc.fill_null(pc.index_in(keys, value_set=among), -1).to_numpy().astype("int64")
+
+
+def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
+    """The position in ``stations`` (unique keys) of each row's (contest, station_id), -1 where
+    it has none: how votes are joined to their stations without per-row Python objects."""
+    ids, contests = _keys(stations, ("station_id",)).unique(), _keys(stations, ("contest",)).unique()
+
+    def code(frame: pd.DataFrame) -> np.ndarray:
+        station = _positions(_keys(frame, ("station_id",)), ids)
+        contest = _positions(_keys(frame, ("contest",)), contests)
+        return np.where((station < 0) | (contest < 0), -1, contest * len(ids) + station)
+
+    wanted = code(rows)
+    found = pd.Index(code(stations)).get_indexer(wanted)
+    return np.where(wanted < 0, -1, found)
 
 
 def _refuse_first(
@@ -412,8 +454,7 @@ def reconcile(tables: ElectionTables) -> Reconciliation:
     """Compare an election's own counts with what the protocol relations imply: ballots in the
     boxes vs issued, valid + invalid vs in the boxes, the sum of the choices vs valid."""
     st = tables.stations
-    keys = pd.MultiIndex.from_frame(st[list(STATION_KEYS)])
-    at = keys.get_indexer(pd.MultiIndex.from_frame(tables.votes[list(STATION_KEYS)]))
+    at = station_positions(tables.votes, st)
     choices = np.bincount(at, weights=tables.votes["votes"].to_numpy(dtype="float64"), minlength=len(st))
     counted = ~st["no_protocol"].to_numpy(bool)
     relations = {

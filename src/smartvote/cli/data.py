@@ -12,7 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 
 from smartvote.cli import console, main, reports_errors
-from smartvote.datasets import CATALOGUE, dataset, fetch_all
+from smartvote.datasets import CATALOGUE, dataset, fetch_all, notes_for
 from smartvote.errors import SmartvoteError
 from smartvote.importers.tidy import write_tidy
 from smartvote.loader import is_supplement, read_paths
@@ -146,6 +146,7 @@ def summary(election_id: str, contest: str | None, by: str | None, as_json: bool
             store.table("votes", election_id, contest),
             store.table("choices", election_id, contest),
             by,
+            notes_for(election_id),
         )
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -194,15 +195,25 @@ def short_name(name: str) -> str:
     return short.replace('"', "").strip() or name
 
 
+def _pct_text(pct: float | None) -> str:
+    return "not reported" if pct is None else f"{pct:.2f}%"
+
+
 def print_summary(result: Summary) -> None:
     t = result.totals
+    issued = (
+        "ballots issued not reported" if t.ballots_issued is None else f"{t.ballots_issued:,} ballots issued"
+    )
     console.print(
         f"[bold]{result.election}[/bold] — {result.contest}: {t.stations:,} stations, "
-        f"{t.registered:,} registered, {t.ballots_issued:,} ballots issued, "
-        f"turnout {t.turnout_pct:.2f}%"
+        f"{t.registered:,} registered, {issued}, turnout {_pct_text(t.turnout_pct)}"
     )
     flags = ", ".join(f"{k} {v:,}" for k, v in result.flagged.items())
     console.print(f"flagged stations: {flags}")
+    for ratio, n in t.left_out.items():
+        console.print(f"{ratio}: {n:,} stations left out (a count it needs is blank)")
+    for note in result.notes:
+        console.print(f"note: {note}")
     if not result.groups:
         table = Table("choice", "share %")
         for name, pct in t.shares_pct.items():
@@ -213,7 +224,6 @@ def print_summary(result: Summary) -> None:
     table = Table(str(result.group_by), "stations", "registered", "turnout %", *map(short_name, top))
     for row in result.groups:
         shares = [f"{row.shares_pct.get(name, 0.0):.2f}" for name in top]
-        table.add_row(
-            row.label, f"{row.stations:,}", f"{row.registered:,}", f"{row.turnout_pct:.2f}", *shares
-        )
+        turnout = "n/r" if row.turnout_pct is None else f"{row.turnout_pct:.2f}"
+        table.add_row(row.label, f"{row.stations:,}", f"{row.registered:,}", turnout, *shares)
     console.print(table)

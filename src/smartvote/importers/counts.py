@@ -48,6 +48,13 @@ def parse_counts(raw: pd.DataFrame, file: str, names: dict[str, str] | None = No
     for col in raw.columns:
         label = (names or {}).get(col, col)
         text = arrow_text(raw[col])
+        try:  # the common case, plain digits: one C++ cast, exact (no float)
+            numbers = pc.cast(text, pa.int64())
+        except pa.ArrowInvalid:
+            numbers = None
+        if numbers is not None and pc.all(pc.fill_null(_in_range(numbers), True)).as_py():
+            out[col] = pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64")
+            continue
         ok = pc.fill_null(pc.match_substring_regex(text, _COUNT), True)
         pos = pc.index(ok, False).as_py()
         if pos >= 0:
@@ -69,6 +76,10 @@ def parse_counts(raw: pd.DataFrame, file: str, names: dict[str, str] | None = No
             )
         out[col] = pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64")
     return pd.DataFrame(out, index=raw.index)
+
+
+def _in_range(numbers: pa.Array) -> pa.Array:
+    return pc.and_(pc.greater_equal(numbers, 0), pc.less_equal(numbers, MAX_COUNT))
 
 
 def leading_number(values: pd.Series) -> pd.Series:

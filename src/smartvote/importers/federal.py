@@ -224,13 +224,13 @@ def read_federal(raw: pd.DataFrame, spec: FederalSpec, file: str) -> ElectionTab
 
 def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarray) -> pd.DataFrame:
     """One row per station and choice from a station x choice matrix (empty cells dropped)."""
-    present = wide.notna().to_numpy()
-    station, choice = np.nonzero(present)
+    station, choice = np.nonzero(wide.notna().to_numpy())
     matrix = wide.to_numpy(dtype="int64", na_value=0)
+    take = pa.array(station)
     return pd.DataFrame(
         {
-            "contest": pd.Series(stations["contest"].to_numpy(dtype=object)[station], dtype=object),
-            "station_id": pd.Series(stations["station_id"].to_numpy(dtype=object)[station], dtype=object),
+            "contest": pd.array(arrow_text(stations["contest"]).take(take), dtype="str"),
+            "station_id": pd.array(arrow_text(stations["station_id"]).take(take), dtype="str"),
             "choice_id": choice_ids[choice],
             "votes": matrix[station, choice],
             "source_row": stations["source_row"].to_numpy()[station],
