@@ -162,7 +162,7 @@ Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or No
 
 
 def fetch_file(
-    entry: Dataset, cache: Path, mirror: str | None = None, progress: Progress | None = None
+    entry: Dataset | SourceFile, cache: Path, mirror: str | None = None, progress: Progress | None = None
 ) -> Path:
     """The verified dataset file: from the cache, else downloaded from ``mirror`` or the source.
 
@@ -215,3 +215,47 @@ def _copy(source: str, target: Path, progress: Progress | None) -> None:
         raise DownloadError(f"{source}: download failed ({exc}); nothing was kept") from exc
     if total is not None and done != total:
         raise DownloadError(f"{source}: download interrupted at {done} of {total} bytes; nothing was kept")
+
+
+# --- District-level sources (Moscow City Duma 2014 and 2019), converted by
+# smartvote.importers.moscow; each file pinned to a commit and checked by its SHA-256.
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a public GitHub repository at a pinned commit, with its checksum."""
+
+    repository: str  # owner/name
+    commit: str
+    path: str  # inside the repository
+    sha256: str
+
+    @property
+    def election_id(self) -> str:
+        return f"{self.repository}:{self.path}"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.repository.replace('/', '+')}+{self.commit[:12]}+{self.path.replace('/', '+')}"
+
+    @property
+    def url(self) -> str:
+        return f"https://raw.githubusercontent.com/{self.repository}/{self.commit}/{self.path}"
+
+
+MOSCOW_EVILMUCEDIN = ("evilmucedin/moscowElections2019", "20464155ec1e9bf26cc02cbedfc1a2a45b4c0f84")
+MOSCOW_BLUEFLYINGPANDA = ("blueflyingpanda/ElectionsResearch", "7b40c219c12bb229dd59ba0271ea063b674572d4")
+MOSCOW_SOURCES: tuple[SourceFile, ...] = (
+    SourceFile(*MOSCOW_EVILMUCEDIN, "data/2014.csv", "5fb8455dd33b673eff203cb568d0e62be3b358f729c8ad6494eeac540a6446ca"),
+    SourceFile(*MOSCOW_EVILMUCEDIN, "data/2019.csv", "e9551aad0dac143227c5e818adad9ca6b6183b6b1340dadc32546bffb0821a7c"),
+    SourceFile(*MOSCOW_BLUEFLYINGPANDA, "mosgorduma/data6.csv", "36a104b7838dde92844486caa6eea2d1ce426aa848bef947631eafc4754650ce"),
+    SourceFile(*MOSCOW_BLUEFLYINGPANDA, "mosgorduma/data7.csv", "4db5c0dac2971f85aa7e7c54b5ca3e3530d4e284b1a9a50e50fdf2abd7083e63"),
+    SourceFile(
+        *MOSCOW_BLUEFLYINGPANDA, "mosgorduma/clean_data7.csv", "247c8fca24a49d5c2c9bd590391691b5349b42bce1a63a59cd8fda398cd6517a"
+    ),
+    SourceFile(
+        *MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/mandates_to_districts_to_uiks.csv",
+        "e013e35e2bf04d042d86f37750661704072cf4546b11fd2ae0e630a9aac8d8f5",
+    ),
+)

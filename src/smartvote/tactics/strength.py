@@ -85,7 +85,9 @@ class Field:
 
     ``party[d, s]`` indexes :attr:`parties` (-1: an empty slot), ``mean[d, s]`` is the expected
     share (0 in empty slots), ``ruling[d]`` the ruling candidate's slot (-1: none) and
-    ``region[d]`` indexes :attr:`regions`.
+    ``region[d]`` indexes :attr:`regions`. ``backed[d, s]`` (optional) marks every candidate the
+    ruling party backs where a district may have several (``ruling[d]`` is then one of them,
+    the one whose expected share sets the local-error multiplier): a challenger must beat all.
     """
 
     districts: tuple[str, ...]
@@ -96,6 +98,7 @@ class Field:
     mean: np.ndarray
     ruling: np.ndarray
     region: np.ndarray
+    backed: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
