@@ -46,7 +46,7 @@ from smartvote.tactics.districts import candidate_districts
 from smartvote.tactics.strength import NATIONAL_SCALE_PRIOR, Field, Scales, draws, expected_shares
 from smartvote.tactics_data import stored_endorsements
 
-BACKTESTS = ("russia-2016-2021", "spb-2021", "sv-2021")
+BACKTESTS = ("russia-2016-2021", "spb-2021", "sv-2021", "moscow-2019")
 SENSITIVITY = (0.10, 0.20, 0.30)  # national-swing scales tried
 BACKTEST_DRAWS = 4000
 
