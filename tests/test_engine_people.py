@@ -74,7 +74,13 @@ def source_tables_from(moscow: Path) -> SourceTables:
     mosgorduma/*.csv), so that the converter is checked without the network."""
     text: dict[str, pd.DataFrame] = {
         n: pd.read_csv(moscow / n, dtype=str, keep_default_na=False)
-        for n in ("candidates-2014.csv", "candidates-2019.csv", "districts-2014.csv", "districts-2019.csv", "stations-2019.csv")
+        for n in (
+            "candidates-2014.csv",
+            "candidates-2019.csv",
+            "districts-2014.csv",
+            "districts-2019.csv",
+            "stations-2019.csv",
+        )
     }
     candidates, totals = {}, {}
     for year in (2014, 2019):
@@ -93,7 +99,9 @@ def source_tables_from(moscow: Path) -> SourceTables:
              "won": c["won"].map({"1": "True", "0": "False"})}
         )  # fmt: skip
     c19 = text["candidates-2019.csv"]
-    endorsements = pd.DataFrame({"name": c19["candidate"], "single_mandate": c19["district"], "smart_vote": c19["smart_vote"]})
+    endorsements = pd.DataFrame(
+        {"name": c19["candidate"], "single_mandate": c19["district"], "smart_vote": c19["smart_vote"]}
+    )
     s = text["stations-2019.csv"]
     stations = pd.DataFrame({"mandate": s["district"], "district": s["area"], "uik": s["uik"]})
     return SourceTables(candidates, totals, endorsements, stations)
@@ -103,7 +111,9 @@ def test_the_converter_reproduces_the_shared_files(moscow: Path) -> None:
     out = convert(source_tables_from(moscow))
     for name, frame in out.items():
         expected = pd.read_csv(moscow / name)
-        got = frame.astype({c: "int64" for c in frame.columns if c not in ("candidate", "nominated_by", "area")})
+        got = frame.astype(
+            {c: "int64" for c in frame.columns if c not in ("candidate", "nominated_by", "area")}
+        )
         key = [c for c in expected.columns if c in ("district", "candidate", "uik")]
         pd.testing.assert_frame_equal(
             got.sort_values(key).reset_index(drop=True), expected.sort_values(key).reset_index(drop=True)
@@ -131,7 +141,9 @@ def test_name_linking_matches_a_direct_count(moscow: Path) -> None:
     direct = [r for r in now if normalised(r["candidate"]) in names_2014]
     winners_again = [r for r in direct if names_2014[normalised(r["candidate"])]["won"] == "1"]
     assert len(direct) == 41 and len(winners_again) == 20  # the issue's figures
-    linking = link_people(read_candidates(moscow, 2014), read_candidates(moscow, 2019, BALLOT_COLUMNS), REGION)
+    linking = link_people(
+        read_candidates(moscow, 2014), read_candidates(moscow, 2019, BALLOT_COLUMNS), REGION
+    )
     assert len(linking.links) == len(direct)
     assert linking.previous_winners_standing == len(winners_again) == len(linking.incumbents)
     same = sum(r["district"] == names_2014[normalised(r["candidate"])]["district"] for r in direct)
@@ -162,7 +174,9 @@ def test_namesakes_are_reported_never_guessed() -> None:
 def test_ruling_side_from_the_data_and_an_analyst_file(moscow: Path, tmp_path: Path) -> None:
     ballot = read_candidates(moscow, 2019, BALLOT_COLUMNS)
     side = ruling_side(ballot)
-    per = Counter(r["district"] for r in raw_rows(moscow, "candidates-2019.csv") if r["backed_by_ruling"] == "1")
+    per = Counter(
+        r["district"] for r in raw_rows(moscow, "candidates-2019.csv") if r["backed_by_ruling"] == "1"
+    )
     assert int(side.backed.sum()) == sum(per.values()) == 56
     assert len(side.several) == sum(n > 1 for n in per.values()) == 13  # the issue's 13
     assert len(side.without) == 45 - len(per) == 3
@@ -187,7 +201,12 @@ def test_ruling_side_from_the_data_and_an_analyst_file(moscow: Path, tmp_path: P
 def test_bad_ruling_marks_are_refused(moscow: Path, change: dict[str, list[str]], message: str) -> None:
     ballot = read_candidates(moscow, 2019, BALLOT_COLUMNS)
     marks = pd.DataFrame(
-        {"district": ["1"], "candidate": [ballot["candidate"].iloc[0]], "backed_by_ruling": ["0"], "source": ["s"]}
+        {
+            "district": ["1"],
+            "candidate": [ballot["candidate"].iloc[0]],
+            "backed_by_ruling": ["0"],
+            "source": ["s"],
+        }
     )
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         read_ruling_marks(marks.assign(**change), "marks.csv", ballot)
@@ -214,7 +233,17 @@ def test_beating_all_is_calibrated_on_the_engines_own_process() -> None:
         backed = np.arange(base.shape[1])[None, :] == base.ruling[:, None]
         other = np.where(backed | (base.party < 0), np.inf, base.mean).argmin(axis=1)
         backed[np.arange(base.shape[0]), other] = True
-        field = Field(base.districts, base.names, base.parties, base.regions, base.party, base.mean, base.ruling, base.region, backed)
+        field = Field(
+            base.districts,
+            base.names,
+            base.parties,
+            base.regions,
+            base.party,
+            base.mean,
+            base.ruling,
+            base.region,
+            backed,
+        )
         result = recommend(field, simulate(field, scales, 1000, np.random.default_rng(seeds[1])), 0.3)
         truth = next(draws(field, scales, 1, np.random.default_rng(seeds[2])))
         first, _ = thresholds(truth, field.ruling, backed)
@@ -260,12 +289,17 @@ def test_the_ballot_reader_never_returns_a_result_column(moscow: Path) -> None:
     assert not set(read_candidates(moscow, 2019, BALLOT_COLUMNS).columns) & set(RESULT_COLUMNS)
 
 
-def test_moscow_backtest_meets_the_issues_bounds(run_and_log: tuple[MoscowRun, ReadLog], moscow: Path) -> None:
+def test_moscow_backtest_meets_the_issues_bounds(
+    run_and_log: tuple[MoscowRun, ReadLog], moscow: Path
+) -> None:
     run, _ = run_and_log
     payload = run.to_json()
     rows = raw_rows(moscow, "candidates-2019.csv")
     free = [r for r in rows if r["backed_by_ruling"] == "0"]
-    best = {d: max((r for r in free if r["district"] == d), key=lambda r: int(r["votes"])) for d in {r["district"] for r in free}}
+    best = {
+        d: max((r for r in free if r["district"] == d), key=lambda r: int(r["votes"]))
+        for d in {r["district"] for r in free}
+    }
     assert payload["campaign_reference"]["hits"] == sum(r["smart_vote"] == "1" for r in best.values()) == 38
     assert payload["campaign_reference"]["endorsed_winners"] == 20
     assert payload["coordination"]["non_ruling_winners_actual"] == 20
@@ -278,11 +312,16 @@ def test_moscow_backtest_meets_the_issues_bounds(run_and_log: tuple[MoscowRun, R
     for baseline in payload["baselines"].values():
         assert engine["log_score"] > baseline["log_score"]
     assert len(payload["paired_bootstrap"]) == 3
-    assert payload["ruling_side"]["districts_without"] and len(payload["model_vs_campaign"]) == 45 - engine["agreement_with_campaign"]
+    assert (
+        payload["ruling_side"]["districts_without"]
+        and len(payload["model_vs_campaign"]) == 45 - engine["agreement_with_campaign"]
+    )
     assert payload["people"]["linked"] == 41 and payload["people"]["previous_winners_standing_again"] == 20
 
 
-def test_moscow_backtest_from_the_cli(store_2016: Store, moscow: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_moscow_backtest_from_the_cli(
+    store_2016: Store, moscow: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(store_2016))
     args = ["backtest", "moscow-2019", "--moscow", str(moscow), "--draws", "200"]
     result = CliRunner().invoke(main, [*args, "--json"])
@@ -290,4 +329,8 @@ def test_moscow_backtest_from_the_cli(store_2016: Store, moscow: Path, home: Pat
     payload = json.loads(result.output)
     assert payload["districts"] == 45 and payload["draws"] == 200
     table = CliRunner().invoke(main, args)
-    assert table.exit_code == 0 and "95% interval" in table.output and "districts where the model" in table.output
+    assert (
+        table.exit_code == 0
+        and "95% interval" in table.output
+        and "districts where the model" in table.output
+    )

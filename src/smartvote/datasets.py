@@ -246,12 +246,30 @@ class SourceFile:
 MOSCOW_EVILMUCEDIN = ("evilmucedin/moscowElections2019", "20464155ec1e9bf26cc02cbedfc1a2a45b4c0f84")
 MOSCOW_BLUEFLYINGPANDA = ("blueflyingpanda/ElectionsResearch", "7b40c219c12bb229dd59ba0271ea063b674572d4")
 MOSCOW_SOURCES: tuple[SourceFile, ...] = (
-    SourceFile(*MOSCOW_EVILMUCEDIN, "data/2014.csv", "5fb8455dd33b673eff203cb568d0e62be3b358f729c8ad6494eeac540a6446ca"),
-    SourceFile(*MOSCOW_EVILMUCEDIN, "data/2019.csv", "e9551aad0dac143227c5e818adad9ca6b6183b6b1340dadc32546bffb0821a7c"),
-    SourceFile(*MOSCOW_BLUEFLYINGPANDA, "mosgorduma/data6.csv", "36a104b7838dde92844486caa6eea2d1ce426aa848bef947631eafc4754650ce"),
-    SourceFile(*MOSCOW_BLUEFLYINGPANDA, "mosgorduma/data7.csv", "4db5c0dac2971f85aa7e7c54b5ca3e3530d4e284b1a9a50e50fdf2abd7083e63"),
     SourceFile(
-        *MOSCOW_BLUEFLYINGPANDA, "mosgorduma/clean_data7.csv", "247c8fca24a49d5c2c9bd590391691b5349b42bce1a63a59cd8fda398cd6517a"
+        *MOSCOW_EVILMUCEDIN,
+        "data/2014.csv",
+        "5fb8455dd33b673eff203cb568d0e62be3b358f729c8ad6494eeac540a6446ca",
+    ),
+    SourceFile(
+        *MOSCOW_EVILMUCEDIN,
+        "data/2019.csv",
+        "e9551aad0dac143227c5e818adad9ca6b6183b6b1340dadc32546bffb0821a7c",
+    ),
+    SourceFile(
+        *MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/data6.csv",
+        "36a104b7838dde92844486caa6eea2d1ce426aa848bef947631eafc4754650ce",
+    ),
+    SourceFile(
+        *MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/data7.csv",
+        "4db5c0dac2971f85aa7e7c54b5ca3e3530d4e284b1a9a50e50fdf2abd7083e63",
+    ),
+    SourceFile(
+        *MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/clean_data7.csv",
+        "247c8fca24a49d5c2c9bd590391691b5349b42bce1a63a59cd8fda398cd6517a",
     ),
     SourceFile(
         *MOSCOW_BLUEFLYINGPANDA,

@@ -36,10 +36,17 @@ from smartvote.engine.candidates import (
 )
 from smartvote.engine.people import Linking, candidate_shares, link_people
 from smartvote.engine.ruling import RulingSide, read_ruling_marks, ruling_side
-from smartvote.engine.scoring import Bootstrap, Scored, favourite, paired_bootstrap, proportional, strongest_probabilities
+from smartvote.engine.scoring import (
+    Bootstrap,
+    Scored,
+    favourite,
+    paired_bootstrap,
+    proportional,
+    strongest_probabilities,
+)
 from smartvote.engine_data import DEFAULT_SEED, require_election
 from smartvote.importers.districts import BALLOT_COLUMNS, CANDIDATE_COLUMNS, read_candidates, read_stations
-from smartvote.importers.moscow import REGION, read_sources, convert, write_folder
+from smartvote.importers.moscow import REGION, convert, read_sources, write_folder
 from smartvote.importers.tabular import read_table_file
 from smartvote.store import Store, home
 from smartvote.tactics.backtest import reliability
@@ -84,7 +91,9 @@ def moscow_folder(folder: Path | None) -> Path:
             place = Path(tmp) / source.repository / source.path
             place.parent.mkdir(parents=True, exist_ok=True)
             place.write_bytes(got.read_bytes())
-        tables = convert(read_sources(Path(tmp) / MOSCOW_SOURCES[0].repository, Path(tmp) / MOSCOW_SOURCES[2].repository))
+        tables = convert(
+            read_sources(Path(tmp) / MOSCOW_SOURCES[0].repository, Path(tmp) / MOSCOW_SOURCES[2].repository)
+        )
     write_folder(tables, target)
     return target
 
@@ -116,7 +125,10 @@ def prevote(store: Store, folder: Path, log: ReadLog, marks_file: Path | None = 
         marks = read_ruling_marks(read_table_file(marks_file), str(marks_file), ballot)
         log.read(str(marks_file), tuple(marks.columns))
     side = ruling_side(ballot, "backed_by_ruling", marks)
-    for frame, where, backed in ((previous, PREVIOUS, previous["backed_by_ruling"].to_numpy(bool)), (ballot, CURRENT, side.backed)):
+    for frame, where, backed in (
+        (previous, PREVIOUS, previous["backed_by_ruling"].to_numpy(bool)),
+        (ballot, CURRENT, side.backed),
+    ):
         frame["party_id"] = [mapping.party_id(p, f"candidates-{where}.csv") for p in frame["nominated_by"]]
         frame["model_party"] = modelled_party(frame["party_id"], backed)
         frame["backed"] = backed
@@ -171,14 +183,18 @@ def moscow_2019(
     """Picks from pre-vote data only, then (and only then) the 2019 results for the scores."""
     log = log if log is not None else ReadLog()
     inputs = prevote(store, folder, log, marks_file)
-    model = candidate_field(inputs.ballot, inputs.previous, inputs.baseline, inputs.linking, REGION.casefold())
+    model = candidate_field(
+        inputs.ballot, inputs.previous, inputs.baseline, inputs.linking, REGION.casefold()
+    )
     sim = simulate(model.field, model.scales, n_draws, seed)
     result = recommend(model.field, sim, q, model.scales)
     curve = coordination_curve(sim, result.picks)
     engine_p = strongest_probabilities(model.field, model.scales, n_draws, seed)
     variants = []
     for rho, psi in SENSITIVITY:
-        other = candidate_field(inputs.ballot, inputs.previous, inputs.baseline, inputs.linking, REGION.casefold(), rho, psi)
+        other = candidate_field(
+            inputs.ballot, inputs.previous, inputs.baseline, inputs.linking, REGION.casefold(), rho, psi
+        )
         p = strongest_probabilities(other.field, other.scales, n_draws, seed)
         picks = recommend(other.field, simulate(other.field, other.scales, n_draws, seed), q).picks
         variants.append(Variant(f"rho {rho}, psi {psi}", other, Scored("variant", picks, p, "model draws")))
@@ -187,10 +203,17 @@ def moscow_2019(
     log.mark("scoring")
     votes = read_candidates(folder, CURRENT)
     log.read(f"candidates-{CURRENT}.csv", tuple(votes.columns))
-    if not (votes[["district", "candidate"]].to_numpy() == inputs.ballot[["district", "candidate"]].to_numpy()).all():
+    if not (
+        votes[["district", "candidate"]].to_numpy() == inputs.ballot[["district", "candidate"]].to_numpy()
+    ).all():
         raise ValueError("the 2019 results and the 2019 ballot list the candidates in different orders")
     outcome, endorsed, won = _outcome(model, votes, inputs.ruling.backed)
-    engine = Scored("engine", result.picks, engine_p, "the model's draws: P(each candidate is the strongest non-ruling one)")
+    engine = Scored(
+        "engine",
+        result.picks,
+        engine_p,
+        "the model's draws: P(each candidate is the strongest non-ruling one)",
+    )
     boots = tuple(paired_bootstrap(engine.hits(outcome), b.hits(outcome), b.name, seed) for b in baselines)
     return MoscowRun(
         inputs, model, result, curve, outcome, endorsed,
@@ -221,7 +244,9 @@ def _baselines(inputs: PreVote, model: CandidateModel) -> tuple[Scored, ...]:
     for link in inputs.linking.links:
         if link.overlapping:
             own[link.current] = share[link.previous]
-    by_district = pd.Series(share).groupby([previous["district"].to_numpy(), previous["model_party"].to_numpy()]).sum()
+    by_district = (
+        pd.Series(share).groupby([previous["district"].to_numpy(), previous["model_party"].to_numpy()]).sum()
+    )
     by_city = pd.Series(share).groupby(previous["model_party"].to_numpy()).mean()
     in_district = np.array(
         [by_district.get((d, p), 0.0) for d, p in zip(ballot["district"], ballot["model_party"], strict=True)]
@@ -229,10 +254,20 @@ def _baselines(inputs: PreVote, model: CandidateModel) -> tuple[Scored, ...]:
     in_city = np.array([by_city.get(p, 0.0) for p in ballot["model_party"]])
     open_slot = _open_slots(model)
     out = []
-    for name, party_share in (("own 2014 share, else party's 2014 share in the district", in_district), ("own 2014 share, else party's 2014 Moscow mean", in_city)):
+    for name, party_share in (
+        ("own 2014 share, else party's 2014 share in the district", in_district),
+        ("own 2014 share, else party's 2014 Moscow mean", in_city),
+    ):
         score = _slot_values(model, np.where(np.isnan(own), party_share, own))
         picks = np.where(open_slot, score, -1.0).argmax(axis=1)
-        out.append(Scored(name, picks, proportional(score, open_slot), "proportional to the rule's 2014 shares over the non-ruling candidates"))
+        out.append(
+            Scored(
+                name,
+                picks,
+                proportional(score, open_slot),
+                "proportional to the rule's 2014 shares over the non-ruling candidates",
+            )
+        )
     first = out[0].picks
     kprf = _slot_values(model, (ballot["party_id"] == KPRF).to_numpy(float)) * open_slot
     picks = np.where(kprf.any(axis=1), kprf.argmax(axis=1), first)
@@ -242,7 +277,8 @@ def _baselines(inputs: PreVote, model: CandidateModel) -> tuple[Scored, ...]:
             "always the Communist (KPRF) candidate, else the first rule",
             picks,
             favourite(picks, open_slot, frequency),
-            f"{frequency:.3f} on the pick (how often the KPRF candidate was the strongest non-ruling one in 2014), the rest shared equally",
+            f"{frequency:.3f} on the pick (how often the KPRF candidate was the strongest "
+            "non-ruling one in 2014), the rest shared equally",
         )
     )
     return tuple(out)
@@ -257,7 +293,9 @@ def _kprf_frequency_2014(previous: pd.DataFrame, share: np.ndarray) -> float:
     return float((best[best["district"].isin(with_kprf)]["party_id"] == KPRF).mean())
 
 
-def _outcome(model: CandidateModel, votes: pd.DataFrame, backed: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _outcome(
+    model: CandidateModel, votes: pd.DataFrame, backed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Per district the strongest non-ruling slot and the endorsed slot; non-ruling winners."""
     count = _slot_values(model, votes["votes"].to_numpy(float), -1.0)
     count[~_open_slots(model)] = -1.0
@@ -275,7 +313,10 @@ def moscow_json(run: MoscowRun) -> dict[str, Any]:
     hits_campaign = int((run.endorsed == outcome).sum())
     curve = run.curve
     opposition = len(outcome) - curve.ruling_seats
-    reach = next((q for q, m in zip(curve.q, curve.mean, strict=True) if opposition + m >= run.winners_not_ruling), None)
+    reach = next(
+        (q for q, m in zip(curve.q, curve.mean, strict=True) if opposition + m >= run.winners_not_ruling),
+        None,
+    )
     differ = []
     for d, pick in enumerate(picks):
         if run.endorsed[d] >= 0 and run.endorsed[d] != pick:
@@ -297,7 +338,8 @@ def moscow_json(run: MoscowRun) -> dict[str, Any]:
         "backtest": "moscow-2019",
         "event": "the strongest candidate of each district that the ruling party did not back",
         "districts": len(outcome),
-        "engine": run.engine.to_json(outcome) | {"agreement_with_campaign": int((run.endorsed == picks).sum())},
+        "engine": run.engine.to_json(outcome)
+        | {"agreement_with_campaign": int((run.endorsed == picks).sum())},
         "campaign_reference": {"hits": hits_campaign, "endorsed_winners": run.endorsed_winners},
         "baselines": {b.name: b.to_json(outcome) for b in run.baselines},
         "paired_bootstrap": [b.to_json() for b in run.bootstraps],
@@ -306,8 +348,14 @@ def moscow_json(run: MoscowRun) -> dict[str, Any]:
         "coordination": {
             "non_ruling_winners_actual": run.winners_not_ruling,
             "opposition_seats_at_q0_expected": round(opposition, 2),
-            "opposition_seats_expected": {f"{q:.1f}": round(opposition + curve.mean[round(q * 100)], 2) for q in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)},
-            "interval90_at_q0.3": [round(opposition + curve.low[30], 2), round(opposition + curve.high[30], 2)],
+            "opposition_seats_expected": {
+                f"{q:.1f}": round(opposition + curve.mean[round(q * 100)], 2)
+                for q in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+            },
+            "interval90_at_q0.3": [
+                round(opposition + curve.low[30], 2),
+                round(opposition + curve.high[30], 2),
+            ],
             "smallest_q_reaching_actual": reach,
         },
         "ruling_side": run.inputs.ruling.to_json(),
@@ -328,6 +376,10 @@ def _why(run: MoscowRun, d: int, pick: int, endorsed: int) -> str:
         effect = model.effect[d][s]
         parts.append(
             f"{model.field.names[d][s]} ({party}): party component {model.component[d][s]:.1%}"
-            + (f", personal/incumbency effect x{np.exp(effect):.2f}" if effect else ", no 2014 record in the district")
+            + (
+                f", personal/incumbency effect x{np.exp(effect):.2f}"
+                if effect
+                else ", no 2014 record in the district"
+            )
         )
     return "; ".join(parts)

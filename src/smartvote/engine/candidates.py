@@ -95,7 +95,7 @@ def _baseline_of(baseline: pd.DataFrame, district: int, party: str) -> float | N
     """B[d, p] (districts as index, parties as columns); None without a list of that party."""
     if party == INDEPENDENT or party not in baseline.columns:
         return None
-    return float(baseline.at[district, party])
+    return float(baseline[party].loc[district])
 
 
 def fit_conversion(previous: pd.DataFrame, baseline: pd.DataFrame) -> Conversion:

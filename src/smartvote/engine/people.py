@@ -103,7 +103,9 @@ def link_people(
     share = candidate_shares(previous)
     at = {k: i for i, k in enumerate(before["key"]) if k not in ambiguous}
     links, other_year = [], []
-    for i, (key, name, district) in enumerate(zip(now["key"], now["candidate"], now["district"], strict=True)):
+    for i, (key, name, district) in enumerate(
+        zip(now["key"], now["candidate"], now["district"], strict=True)
+    ):
         j = at.get(key)
         if j is None:
             continue

@@ -84,13 +84,20 @@ class RulingSide:
         }
 
 
-def ruling_side(ballot: pd.DataFrame, data_column: str | None = "backed_by_ruling", marks: pd.DataFrame | None = None) -> RulingSide:
+def ruling_side(
+    ballot: pd.DataFrame, data_column: str | None = "backed_by_ruling", marks: pd.DataFrame | None = None
+) -> RulingSide:
     """The ruling-backed candidates of ``ballot``: the data's ``data_column`` (if any), with the
     analyst's ``marks`` (from :func:`read_ruling_marks`) replacing it where they name a candidate."""
     backed = ballot[data_column].to_numpy(bool).copy() if data_column else np.zeros(len(ballot), bool)
     origin = ["data" if b else "" for b in backed]
     if marks is not None and len(marks):
-        where = {(d, k): i for i, (d, k) in enumerate(zip(ballot["district"].astype(int), (label_key(n) for n in ballot["candidate"]), strict=True))}
+        where = {
+            (d, k): i
+            for i, (d, k) in enumerate(
+                zip(ballot["district"].astype(int), (label_key(n) for n in ballot["candidate"]), strict=True)
+            )
+        }
         for d, key, flag, source in marks.itertuples(index=False):
             i = where[(d, key)]
             backed[i] = flag

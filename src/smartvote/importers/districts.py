@@ -62,7 +62,9 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], file: str) ->
         raise InputError(file, "missing required column", row=0, column=missing[0])
 
 
-def parse_candidates(raw: pd.DataFrame, file: str, columns: tuple[str, ...] = CANDIDATE_COLUMNS) -> pd.DataFrame:
+def parse_candidates(
+    raw: pd.DataFrame, file: str, columns: tuple[str, ...] = CANDIDATE_COLUMNS
+) -> pd.DataFrame:
     """Typed candidate rows: ``columns`` are required (the optional ``birth_year``, and
     ``smart_vote`` when results are read, are kept when present); district, votes and birth
     year as whole numbers, the flags as booleans, a candidate named once per district."""
@@ -99,7 +101,9 @@ def read_candidates(folder: Path, year: int, columns: tuple[str, ...] = CANDIDAT
     path = folder / f"candidates-{year}.csv"
     raw = read_table_file(path)
     optional = ("birth_year", "smart_vote") if "votes" in columns else ("birth_year",)
-    return parse_candidates(raw[[c for c in raw.columns if c in columns or c in optional]], str(path), columns)
+    return parse_candidates(
+        raw[[c for c in raw.columns if c in columns or c in optional]], str(path), columns
+    )
 
 
 def read_districts(folder: Path, year: int) -> pd.DataFrame:
@@ -150,11 +154,16 @@ def district_tables(
             "party": party,
             "ballot_position": position,
             "ruling": ordered["backed_by_ruling"],
-            "endorsed": ordered["smart_vote"] if "smart_vote" in ordered else False,
+            "endorsed": ordered.get("smart_vote", False),
         }
     )
     votes = pd.DataFrame(
-        {"contest": choice_contest, "station_id": TOTAL, "choice_id": choices["choice_id"], "votes": ordered["votes"]}
+        {
+            "contest": choice_contest,
+            "station_id": TOTAL,
+            "choice_id": choices["choice_id"],
+            "votes": ordered["votes"],
+        }
     )
     return finish(election, stations, choices, votes, file)
 
@@ -165,5 +174,9 @@ def read_district_folder(folder: Path, prefix: str, title: str, region: str = ""
     for year in years_in(folder):
         file = str(folder / f"candidates-{year}.csv")
         election = Election(f"{prefix}-{year}", f"{title} {year}", file, "backed_by_ruling")
-        out.append(district_tables(election, read_candidates(folder, year), read_districts(folder, year), file, region))
+        out.append(
+            district_tables(
+                election, read_candidates(folder, year), read_districts(folder, year), file, region
+            )
+        )
     return out

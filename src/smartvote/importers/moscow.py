@@ -84,12 +84,20 @@ def convert(sources: SourceTables) -> dict[str, pd.DataFrame]:
         candidates["won"] = parse_flag(won, DISTRICT_TOTALS[year], "won").astype(int).to_numpy()
         if year == 2019:
             endorsed = _by_candidate(sources.endorsements, ENDORSEMENTS_2019, "smart_vote", candidates)
-            candidates["smart_vote"] = parse_flag(endorsed, ENDORSEMENTS_2019, "smart_vote").astype(int).to_numpy()
-        out[f"candidates-{year}.csv"] = candidates.sort_values(["district", "candidate"]).reset_index(drop=True)
+            candidates["smart_vote"] = (
+                parse_flag(endorsed, ENDORSEMENTS_2019, "smart_vote").astype(int).to_numpy()
+            )
+        out[f"candidates-{year}.csv"] = candidates.sort_values(["district", "candidate"]).reset_index(
+            drop=True
+        )
         out[f"districts-{year}.csv"] = _district_totals(totals, DISTRICT_TOTALS[year])
     numbers = parse_counts(sources.stations[["mandate", "uik"]], STATIONS)
     stations = pd.DataFrame(
-        {"district": numbers["mandate"], "area": sources.stations["district"].astype(str), "uik": numbers["uik"]}
+        {
+            "district": numbers["mandate"],
+            "area": sources.stations["district"].astype(str),
+            "uik": numbers["uik"],
+        }
     )
     out["stations-2019.csv"] = stations[list(STATION_COLUMNS)]
     return out
@@ -99,10 +107,13 @@ def _by_candidate(table: pd.DataFrame, file: str, column: str, candidates: pd.Da
     """``column`` of ``table`` (keyed by name and single_mandate) for every candidate, in order."""
     district = parse_counts(table[["single_mandate"]], file)["single_mandate"]
     key = pd.Series(district.astype(str).to_numpy() + "/" + table["name"].astype(str).str.strip().to_numpy())
-    if key.duplicated().any():
-        raise InputError(file, f"candidate {key[key.duplicated()].iloc[0]} appears twice", int(key.duplicated().idxmax()) + 1, "name")
+    twice = key.duplicated().to_numpy()
+    if twice.any():
+        raise InputError(
+            file, f"candidate {key[twice].iloc[0]} appears twice", int(twice.argmax()) + 1, "name"
+        )
     wanted = candidates["district"].astype(str) + "/" + candidates["candidate"]
-    at = pd.Index(key).get_indexer(wanted)
+    at = pd.Index(key).get_indexer(pd.Index(wanted))
     if (at < 0).any():
         missing = wanted[at < 0].iloc[0]
         raise InputError(file, f"candidate {missing} of the candidate list is missing here", column="name")
@@ -120,7 +131,9 @@ def _district_totals(table: pd.DataFrame, file: str) -> pd.DataFrame:
     unique = numbers.drop_duplicates()
     if unique["district"].duplicated().any():
         district = unique["district"][unique["district"].duplicated()].iloc[0]
-        raise InputError(file, f"district {district} has differing totals on different rows", column="single_mandate")
+        raise InputError(
+            file, f"district {district} has differing totals on different rows", column="single_mandate"
+        )
     return unique.sort_values("district").reset_index(drop=True)[list(DISTRICT_COLUMNS)]
 
 
