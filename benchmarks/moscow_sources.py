@@ -23,7 +23,9 @@ import pandas as pd
 from smartvote.datasets import MOSCOW_SOURCES, sha256_of
 from smartvote.importers.moscow import convert, read_sources
 
-SHARED = Path(os.environ.get("SMARTVOTE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+SHARED = Path(
+    os.environ.get("SMARTVOTE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 
 
 def main() -> None:
@@ -32,7 +34,10 @@ def main() -> None:
     parser.add_argument("blueflyingpanda", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    roots = {MOSCOW_SOURCES[0].repository: args.evilmucedin, MOSCOW_SOURCES[2].repository: args.blueflyingpanda}
+    roots = {
+        MOSCOW_SOURCES[0].repository: args.evilmucedin,
+        MOSCOW_SOURCES[2].repository: args.blueflyingpanda,
+    }
     for source in MOSCOW_SOURCES:
         path = roots[source.repository] / source.path
         ok = sha256_of(path) == source.sha256
@@ -48,12 +53,18 @@ def main() -> None:
         plain.append(time.perf_counter() - start)
     for name, frame in tables.items():
         shared = pd.read_csv(SHARED / "moscow-2019" / name)
-        got = frame.astype({c: "int64" for c in frame.columns if c not in ("candidate", "nominated_by", "area")})
+        got = frame.astype(
+            {c: "int64" for c in frame.columns if c not in ("candidate", "nominated_by", "area")}
+        )
         both = got.merge(shared, how="outer", indicator=True)
         same = int((both["_merge"] == "both").sum())
-        print(f"{name}: {same} of {len(shared)} shared rows reproduced; {len(got) - same} rows not in the shared file")
+        print(
+            f"{name}: {same} of {len(shared)} shared rows reproduced; {len(got) - same} rows not in the shared file"
+        )
     median, base = statistics.median(converted), statistics.median(plain)
-    print(f"convert: median {median * 1000:.1f} ms; pandas read of the sources {base * 1000:.1f} ms; ratio {median / base:.1f}")
+    print(
+        f"convert: median {median * 1000:.1f} ms; pandas read of the sources {base * 1000:.1f} ms; ratio {median / base:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ spread the errors of the few districts with an overwhelming ruling share over al
 scales are fitted on a past pair of elections by :func:`fit_scales`; the national scale is a
 documented prior (docs/engine.md).
 
-The model knows parties, not people: a candidate's personal strength enters only through the
-analyst's adjustments.
+From list baselines the model knows parties, not people: a candidate's personal strength enters
+through the analyst's adjustments, or, where a previous election of the same body is in the
+data, through :mod:`smartvote.engine.candidates` (the person's own result, incumbency).
 """
 
 from __future__ import annotations
