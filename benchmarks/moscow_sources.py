@@ -59,11 +59,13 @@ def main() -> None:
         both = got.merge(shared, how="outer", indicator=True)
         same = int((both["_merge"] == "both").sum())
         print(
-            f"{name}: {same} of {len(shared)} shared rows reproduced; {len(got) - same} rows not in the shared file"
+            f"{name}: {same} of {len(shared)} shared rows reproduced; "
+            f"{len(got) - same} rows not in the shared file"
         )
     median, base = statistics.median(converted), statistics.median(plain)
     print(
-        f"convert: median {median * 1000:.1f} ms; pandas read of the sources {base * 1000:.1f} ms; ratio {median / base:.1f}"
+        f"convert: median {median * 1000:.1f} ms; pandas read of the sources {base * 1000:.1f} ms; "
+        f"ratio {median / base:.1f}"
     )
 
 

@@ -45,6 +45,7 @@ from smartvote.engine.scoring import (
     strongest_probabilities,
 )
 from smartvote.engine_data import DEFAULT_SEED, require_election
+from smartvote.errors import SmartvoteError
 from smartvote.importers.districts import BALLOT_COLUMNS, CANDIDATE_COLUMNS, read_candidates, read_stations
 from smartvote.importers.moscow import REGION, convert, read_sources, write_folder
 from smartvote.importers.tabular import read_table_file
@@ -143,7 +144,6 @@ def prevote(store: Store, folder: Path, log: ReadLog, marks_file: Path | None = 
 @dataclass(frozen=True)
 class Variant:
     name: str
-    model: CandidateModel
     scored: Scored
 
 
@@ -197,7 +197,7 @@ def moscow_2019(
         )
         p = strongest_probabilities(other.field, other.scales, n_draws, seed)
         picks = recommend(other.field, simulate(other.field, other.scales, n_draws, seed), q).picks
-        variants.append(Variant(f"rho {rho}, psi {psi}", other, Scored("variant", picks, p, "model draws")))
+        variants.append(Variant(f"rho {rho}, psi {psi}", Scored("variant", picks, p, "model draws")))
     baselines = _baselines(inputs, model)
     # ---- scoring: the 2019 results are read from here on
     log.mark("scoring")
@@ -206,7 +206,7 @@ def moscow_2019(
     if not (
         votes[["district", "candidate"]].to_numpy() == inputs.ballot[["district", "candidate"]].to_numpy()
     ).all():
-        raise ValueError("the 2019 results and the 2019 ballot list the candidates in different orders")
+        raise SmartvoteError("the 2019 results and the 2019 ballot list the candidates in different orders")
     outcome, endorsed, won = _outcome(model, votes, inputs.ruling.backed)
     engine = Scored(
         "engine",

@@ -177,8 +177,7 @@ def recommend(
     for column in ("district", "pick", "party", "P(beats ruling)", "flags"):
         table.add_column(column, no_wrap=column == "district")  # names differ only at the end
     for d in run.recommendation.districts:
-        p = "—" if d.probability is None else f"{d.probability:.0%}"
-        table.add_row(d.district, d.name, d.party, p, ", ".join(d.flags))
+        table.add_row(d.district, d.name, d.party, _percent(d.probability), ", ".join(d.flags))
     console.print(table)
 
 
@@ -288,6 +287,10 @@ def backtest(
         _print_backtest(name, payload)
 
 
+def _percent(p: float | None) -> str:
+    return "—" if p is None else f"{p:.0%}"
+
+
 def _shared_moscow() -> Path | None:
     shared = os.environ.get("SMARTVOTE_SHARED_DATA")
     folder = Path(shared) / "moscow-2019" if shared else None
@@ -316,10 +319,9 @@ def print_moscow(payload: dict[str, Any]) -> None:
     for column in ("district", "model", "P", "campaign", "strongest", "votes (model, campaign)", "why"):
         differ.add_column(column)
     for r in payload["model_vs_campaign"]:
-        p = "—" if r["model_probability"] is None else f"{r['model_probability']:.0%}"
         differ.add_row(
-            r["district"], r["model"], p, r["campaign"], r["strongest_non_ruling"],
-            f"{r['votes_model']:,}, {r['votes_campaign']:,}", r["why"],
+            r["district"], r["model"], _percent(r["model_probability"]), r["campaign"],
+            r["strongest_non_ruling"], f"{r['votes_model']:,}, {r['votes_campaign']:,}", r["why"],
         )  # fmt: skip
     console.print(differ)
 
@@ -407,10 +409,9 @@ def _print_backtest(name: str, payload: dict[str, Any]) -> None:
         for column in ("district", "pick", "P", "pick votes", "strongest", "votes", "endorsed"):
             table.add_column(column)
         for r in payload["disagreements"]:
-            p = "—" if r["pick_probability"] is None else f"{r['pick_probability']:.0%}"
             table.add_row(
-                r["contest"], r["pick"], p, f"{r['pick_votes']:,}", r["strongest"],
-                f"{r['strongest_votes']:,}", r["endorsed"] or "—",
+                r["contest"], r["pick"], _percent(r["pick_probability"]), f"{r['pick_votes']:,}",
+                r["strongest"], f"{r['strongest_votes']:,}", r["endorsed"] or "—",
             )  # fmt: skip
         console.print(table)
     elif name == "sv-2021":
