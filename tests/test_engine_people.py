@@ -319,8 +319,33 @@ def test_moscow_backtest_meets_the_issues_bounds(
     assert payload["people"]["linked"] == 41 and payload["people"]["previous_winners_standing_again"] == 20
 
 
+def test_the_picks_do_not_depend_on_the_2019_results(
+    run_and_log: tuple[MoscowRun, ReadLog], store_2016: Store, moscow: Path, tmp_path: Path
+) -> None:
+    """The 2019 results scrambled (votes reversed within the file, winners and endorsements
+    moved): the picks and their probabilities must not change; only the scores may."""
+    for name in ("candidates-2014.csv", "stations-2019.csv"):
+        (tmp_path / name).symlink_to(moscow / name)
+    frame = pd.read_csv(moscow / "candidates-2019.csv", dtype=str)
+    for column in RESULT_COLUMNS:
+        frame[column] = frame[column].to_numpy()[::-1]
+    frame.to_csv(tmp_path / "candidates-2019.csv", index=False)
+    run, _ = run_and_log
+    scrambled = moscow_2019(store_2016, tmp_path, 4000, 2021)
+    assert (scrambled.recommendation.picks == run.recommendation.picks).all()
+    assert np.array_equal(scrambled.engine.probabilities, run.engine.probabilities)
+    assert not np.array_equal(scrambled.outcome, run.outcome)
+
+
+def test_a_folder_without_the_files_is_one_line_error(home: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["backtest", "moscow-2019", "--moscow", str(tmp_path)])
+    assert result.exit_code == 1
+    expected = "no such file (a district-results folder: docs/tactics-formats.md)"
+    assert result.output.strip() == f"Error: {tmp_path / 'candidates-2014.csv'}: {expected}"
+
+
 def test_moscow_backtest_from_the_cli(
-    store_2016: Store, moscow: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+    store_2016: Store, moscow: Path, home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(store_2016))
     args = ["backtest", "moscow-2019", "--moscow", str(moscow), "--draws", "200"]

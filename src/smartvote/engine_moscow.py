@@ -45,7 +45,7 @@ from smartvote.engine.scoring import (
     strongest_probabilities,
 )
 from smartvote.engine_data import DEFAULT_SEED, require_election
-from smartvote.errors import SmartvoteError
+from smartvote.errors import InputError, SmartvoteError
 from smartvote.importers.districts import BALLOT_COLUMNS, CANDIDATE_COLUMNS, read_candidates, read_stations
 from smartvote.importers.moscow import REGION, convert, read_sources, write_folder
 from smartvote.importers.tabular import read_table_file
@@ -113,6 +113,11 @@ class PreVote:
 
 def prevote(store: Store, folder: Path, log: ReadLog, marks_file: Path | None = None) -> PreVote:
     """The pre-vote inputs; the 2019 candidates without a result column."""
+    for name in (f"candidates-{PREVIOUS}.csv", f"candidates-{CURRENT}.csv", f"stations-{CURRENT}.csv"):
+        if not (folder / name).is_file():
+            raise InputError(
+                str(folder / name), "no such file (a district-results folder: docs/tactics-formats.md)"
+            )
     require_election(store, BASELINE_ELECTION)
     mapping = party_mapping()
     previous = read_candidates(folder, PREVIOUS)
