@@ -8,6 +8,7 @@
   inputs only (2016 list results at matched stations, the poll, the candidate lists, analyst
   adjustments when given); never the ``smart_vote`` column or a 2021 result as an input.
 - ``sv-2021``: the party of the model's pick against the party Smart Voting endorsed.
+- ``moscow-2019``: candidates as people, in :mod:`smartvote.engine_moscow`.
 """
 
 from __future__ import annotations

@@ -310,7 +310,7 @@ def print_moscow(payload: dict[str, Any]) -> None:
     console.print(table)
     for b in payload["paired_bootstrap"]:
         console.print(
-            f"engine - [{b['baseline']}]: {b['difference']:+d} districts, 95% interval "
+            f"engine minus ({b['baseline']}): {b['difference']:+d} districts, 95% interval "
             f"{b['interval95'][0]:+.0f} to {b['interval95'][1]:+.0f}"
         )
     for key in ("coordination", "ruling_side", "people"):
