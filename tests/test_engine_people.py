@@ -20,10 +20,11 @@ from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
 from smartvote.cli import main
+from smartvote.datasets import MOSCOW_SOURCES
 from smartvote.engine.people import link_people
 from smartvote.engine.ruling import read_ruling_marks, ruling_side
-from smartvote.engine_moscow import MoscowRun, ReadLog, moscow_2019
-from smartvote.errors import InputError
+from smartvote.engine_moscow import MoscowRun, ReadLog, moscow_2019, moscow_folder
+from smartvote.errors import DownloadError, InputError
 from smartvote.importers.districts import (
     BALLOT_COLUMNS,
     RESULT_COLUMNS,
@@ -359,3 +360,19 @@ def test_moscow_backtest_from_the_cli(
         and "95% interval" in table.output
         and "districts where the model" in table.output
     )
+
+
+def test_sources_that_fail_their_checksum_are_refused(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The download path through a mirror: a file that is not the pinned one is refused and
+    nothing is converted (the pinned files themselves need the network or a checkout:
+    benchmarks/moscow_sources.py)."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for source in MOSCOW_SOURCES:
+        (mirror / source.file_name).write_text("Station,FullName\n1,x\n", encoding="utf-8")
+    monkeypatch.setenv("SMARTVOTE_MIRROR", str(mirror))
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        moscow_folder(None)
+    assert not (home / "cache" / "moscow-2019").exists()
