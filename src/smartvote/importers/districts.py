@@ -15,8 +15,10 @@ results") is a folder of UTF-8 CSV files, one set per year:
 
 In the canonical tables each district is a contest ``city-smd-N`` with **one row of district
 totals** in place of its stations (station id :data:`TOTAL`, no station number): the tidy
-format with district totals. The Moscow City Duma files of 2014 and 2019 are produced in this
-format by :mod:`smartvote.importers.moscow` from their public sources.
+format with district totals. The canonical ``ruling`` flag (at most one per contest) is set
+where a district has exactly one ruling-backed candidate. The Moscow City Duma files of 2014
+and 2019 are produced in this format by :mod:`smartvote.importers.moscow` from their public
+sources.
 """
 
 from __future__ import annotations
@@ -145,6 +147,10 @@ def district_tables(
     ordered = candidates.sort_values(["district", "candidate"], kind="stable").reset_index(drop=True)
     choice_contest = "city-smd-" + ordered["district"].astype("int64").astype(str)
     position = ordered.groupby("district").cumcount() + 1
+    # the canonical model holds at most one ruling choice per contest: where the source marks
+    # several, none is marked here (which one is the main candidate is not known before the
+    # vote); the engine reads every mark from the candidates file (smartvote.engine.ruling)
+    backed_here = ordered.groupby("district")["backed_by_ruling"].transform("sum")
     party = ordered["nominated_by"].where(ordered["nominated_by"] != SELF_NOMINATED, "")
     choices = pd.DataFrame(
         {
@@ -153,7 +159,7 @@ def district_tables(
             "name": ordered["candidate"],
             "party": party,
             "ballot_position": position,
-            "ruling": ordered["backed_by_ruling"],
+            "ruling": ordered["backed_by_ruling"] & (backed_here == 1),
             "endorsed": ordered.get("smart_vote", False),
         }
     )
