@@ -319,3 +319,63 @@ def _copy(source: str, target: Path, progress: Progress | None) -> None:
         raise DownloadError(f"{source}: download failed ({exc}); nothing was kept") from exc
     if total is not None and done != total:
         raise DownloadError(f"{source}: download interrupted at {done} of {total} bytes; nothing was kept")
+
+
+# --- District-level sources (Moscow City Duma 2014 and 2019), converted by
+# smartvote.importers.moscow; each file pinned to a commit and checked by its SHA-256.
+
+
+@dataclass(frozen=True)
+class SourceFile(DatasetFile):
+    """One file of another public GitHub repository at a pinned commit (verified like every
+    :class:`DatasetFile`; cached under a name that carries the repository, commit and path)."""
+
+    repository: str = ""  # owner/name
+    commit: str = ""
+    path: str = ""  # inside the repository
+
+    @property
+    def url(self) -> str:
+        return f"https://raw.githubusercontent.com/{self.repository}/{self.commit}/{self.path}"
+
+
+def _source(pinned: tuple[str, str], path: str, sha256: str) -> SourceFile:
+    repository, commit = pinned
+    name = f"{repository.replace('/', '+')}+{commit[:12]}+{path.replace('/', '+')}"
+    return SourceFile(name, sha256, None, repository, commit, path)
+
+
+MOSCOW_EVILMUCEDIN = ("evilmucedin/moscowElections2019", "20464155ec1e9bf26cc02cbedfc1a2a45b4c0f84")
+MOSCOW_BLUEFLYINGPANDA = ("blueflyingpanda/ElectionsResearch", "7b40c219c12bb229dd59ba0271ea063b674572d4")
+MOSCOW_SOURCES: tuple[SourceFile, ...] = (
+    _source(
+        MOSCOW_EVILMUCEDIN,
+        "data/2014.csv",
+        "5fb8455dd33b673eff203cb568d0e62be3b358f729c8ad6494eeac540a6446ca",
+    ),
+    _source(
+        MOSCOW_EVILMUCEDIN,
+        "data/2019.csv",
+        "e9551aad0dac143227c5e818adad9ca6b6183b6b1340dadc32546bffb0821a7c",
+    ),
+    _source(
+        MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/data6.csv",
+        "36a104b7838dde92844486caa6eea2d1ce426aa848bef947631eafc4754650ce",
+    ),
+    _source(
+        MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/data7.csv",
+        "4db5c0dac2971f85aa7e7c54b5ca3e3530d4e284b1a9a50e50fdf2abd7083e63",
+    ),
+    _source(
+        MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/clean_data7.csv",
+        "247c8fca24a49d5c2c9bd590391691b5349b42bce1a63a59cd8fda398cd6517a",
+    ),
+    _source(
+        MOSCOW_BLUEFLYINGPANDA,
+        "mosgorduma/mandates_to_districts_to_uiks.csv",
+        "e013e35e2bf04d042d86f37750661704072cf4546b11fd2ae0e630a9aac8d8f5",
+    ),
+)

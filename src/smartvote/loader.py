@@ -13,6 +13,7 @@ from pathlib import Path
 
 from smartvote.datasets import BY_FILE_NAME
 from smartvote.errors import InputError
+from smartvote.importers.districts import is_district_folder, read_district_folder
 from smartvote.importers.federal import FederalSpec, read_federal
 from smartvote.importers.spb2021 import is_spb2021_folder, read_spb2021
 from smartvote.importers.tabular import read_text_table, read_zipped_csv
@@ -34,6 +35,8 @@ def read_path(
         if election_id:
             raise InputError(str(path), "the St Petersburg folder holds two elections; drop --as")
         return read_spb2021(path)
+    if is_district_folder(path):  # district totals per year: elections ID-YEAR
+        return read_district_folder(path, election_id or path.name, election_id or path.name)
     if is_tidy_folder(path):
         return [read_tidy(path, election_id or path.name, ruling)]
     if path.is_file() and path.suffix.lower() in (".zip", ".csv"):
