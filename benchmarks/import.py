@@ -27,8 +27,8 @@ CHILD = r"""
 import io, json, resource, sys, time, zipfile
 from pathlib import Path
 import pyarrow.csv as pacsv
-from smartvote.loader import read_paths
-from smartvote.store import Store
+from smartvote.data.loader import read_paths
+from smartvote.data.store import Store
 paths = [Path(p) for p in sys.argv[1:]]
 t0 = time.perf_counter()
 for path in paths:

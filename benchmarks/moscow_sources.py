@@ -4,7 +4,7 @@ the shared moscow-2019 folder (the check CI cannot make: it needs the two reposi
 Run: .venv/bin/python benchmarks/moscow_sources.py EVILMUCEDIN BLUEFLYINGPANDA [--repeat 5]
 with EVILMUCEDIN and BLUEFLYINGPANDA checkouts (or folders laid out like them) of
 evilmucedin/moscowElections2019 and blueflyingpanda/ElectionsResearch at the commits pinned in
-``smartvote.datasets.MOSCOW_SOURCES``. Each source file's SHA-256 is checked first; then, per
+``smartvote.data.catalogue.MOSCOW_SOURCES``. Each source file's SHA-256 is checked first; then, per
 output file, the rows equal to the shared file's (in any order) are printed. Time: median of
 the repeats, against pandas' plain read of the same six files in the same process (the ratio
 survives a noisy machine).
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smartvote.datasets import MOSCOW_SOURCES, sha256_of
-from smartvote.importers.moscow import convert, read_sources
+from smartvote.data.catalogue import MOSCOW_SOURCES, sha256_of
+from smartvote.data.importers.moscow import convert, read_sources
 
 SHARED = Path(
     os.environ.get("SMARTVOTE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from smartvote.report.formatting import millions, pct
+from smartvote.pages.report.formatting import millions, pct
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smartvote.loader import read_path
-from smartvote.store import Store
+from smartvote.data.loader import read_path
+from smartvote.data.store import Store
 
 PROJECT = Path(__file__).resolve().parents[1]
 

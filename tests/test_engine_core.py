@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smartvote.engine_report import number_ranges
-from smartvote.tactics.backtest import (
+from smartvote.engine.backtest import (
     brier,
     calibration_table,
     compare_picks,
@@ -20,10 +19,9 @@ from smartvote.tactics.backtest import (
     party_backtest,
     strongest_non_ruling,
 )
-from smartvote.tactics.baseline import district_baseline, harmonise_region
-from smartvote.tactics.coordinate import coordination_curve, flips_per_draw
-from smartvote.tactics.districts import DistrictVotes
-from smartvote.tactics.recommend import (
+from smartvote.engine.baseline import district_baseline, harmonise_region
+from smartvote.engine.coordinate import coordination_curve, flips_per_draw
+from smartvote.engine.recommend import (
     HOPELESS,
     NEVER,
     NO_RULING,
@@ -35,7 +33,7 @@ from smartvote.tactics.recommend import (
     recommend,
     thresholds,
 )
-from smartvote.tactics.strength import (
+from smartvote.engine.strength import (
     Field,
     Scales,
     draws,
@@ -45,6 +43,8 @@ from smartvote.tactics.strength import (
     national_target,
     slot_multipliers,
 )
+from smartvote.pages.engine import number_ranges
+from smartvote.tactics.districts import DistrictVotes
 
 
 def test_region_names_are_harmonised_across_elections() -> None:

@@ -20,24 +20,24 @@ from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
 from smartvote.cli import main
-from smartvote.datasets import MOSCOW_SOURCES
-from smartvote.engine.people import link_people
-from smartvote.engine.ruling import read_ruling_marks, ruling_side
-from smartvote.engine_moscow import MoscowRun, ReadLog, moscow_2019, moscow_folder
-from smartvote.errors import DownloadError, InputError
-from smartvote.importers.districts import (
+from smartvote.data.catalogue import MOSCOW_SOURCES
+from smartvote.data.importers.districts import (
     BALLOT_COLUMNS,
     RESULT_COLUMNS,
     read_candidates,
     read_district_folder,
 )
-from smartvote.importers.moscow import SourceTables, convert
-from smartvote.loader import read_path
-from smartvote.store import Store
-from smartvote.tactics.backtest import calibration_table
-from smartvote.tactics.recommend import NEVER, grid_index, recommend, simulate, thresholds
-from smartvote.tactics.strength import Field, Scales, draws
-from smartvote.tactics.synthetic import synthetic_field
+from smartvote.data.importers.moscow import SourceTables, convert
+from smartvote.data.loader import read_path
+from smartvote.data.store import Store
+from smartvote.engine.backtest import calibration_table
+from smartvote.engine.people import link_people
+from smartvote.engine.recommend import NEVER, grid_index, recommend, simulate, thresholds
+from smartvote.engine.ruling import read_ruling_marks, ruling_side
+from smartvote.engine.strength import Field, Scales, draws
+from smartvote.errors import DownloadError, InputError
+from smartvote.pipelines.moscow import MoscowRun, ReadLog, moscow_2019, moscow_folder
+from smartvote.synthetic.fields import synthetic_field
 
 REGION = "город Москва"
 

@@ -19,13 +19,13 @@ from click.testing import CliRunner
 import smartvote.cli.engine as engine_cli
 from browser import chromium, only_local, recorded_tab
 from smartvote.cli import main
-from smartvote.engine_data import Training, forecast, forecast_scales, training_scales
+from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.inputs import read_polls
+from smartvote.data.store import Store
+from smartvote.engine.recommend import WINS_ALONE
 from smartvote.errors import SmartvoteError
-from smartvote.importers.tabular import read_table_file
-from smartvote.store import Store
-from smartvote.tactics.formats import read_polls
-from smartvote.tactics.recommend import WINS_ALONE
-from smartvote.tactics_data import attach_endorsements
+from smartvote.pipelines.engine import Training, forecast, forecast_scales, training_scales
+from smartvote.pipelines.tactics import attach_endorsements
 
 DRAWS = "1000"
 
@@ -219,8 +219,8 @@ def test_an_adjustment_moves_the_pick_and_is_listed(
 ) -> None:
     from datetime import date
 
-    from smartvote.engine_data import run_engine
-    from smartvote.engine_report import recommendation_page
+    from smartvote.pages.engine import recommendation_page
+    from smartvote.pipelines.engine import run_engine
     from smartvote.tactics.adjust import Adjustment
 
     crafted = Adjustment(
@@ -252,7 +252,7 @@ def test_an_adjustment_for_an_unknown_candidate_names_its_row(
 
 
 def test_a_regional_poll_moves_its_region_only(real_store: Store, polls_file: Path, tmp_path: Path) -> None:
-    from smartvote.engine_data import read_regional_polls
+    from smartvote.pipelines.engine import read_regional_polls
 
     file = tmp_path / "regional.csv"
     file.write_text(

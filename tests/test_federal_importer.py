@@ -15,8 +15,8 @@ from federal_files import (
     station,
     write_zip,
 )
+from smartvote.data.loader import read_path
 from smartvote.errors import InputError
-from smartvote.loader import read_path
 
 
 def test_2021_format_recognised_by_meaning(tmp_path):

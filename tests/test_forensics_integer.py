@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from smartvote.data.store import Store
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.integer import (
     COUNTS,
@@ -23,7 +24,6 @@ from smartvote.forensics.integer import (
     is_integer_percent,
     selected_stations,
 )
-from smartvote.store import Store
 
 
 def fraction_is_integer(k: int, n: int) -> bool:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from browser import chromium, only_local, open_reports
 from smartvote.cli import main
-from smartvote.store import Store
+from smartvote.data.store import Store
 
 #: Registered voters per file as the dataset's README states them (2024 without / with its
 #: remote electronic voting file: 99,764,974 + 8,434,406).

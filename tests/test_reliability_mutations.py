@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from federal_files import HEADER_2021, PROTOCOL, station, write_zip
+from smartvote.data.loader import read_path
 from smartvote.errors import InputError
-from smartvote.loader import read_path
 
 #: What a careless export or a typing slip puts in a count cell.
 CELLS = st.one_of(

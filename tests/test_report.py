@@ -12,12 +12,13 @@ from click.testing import CliRunner
 
 from browser import chromium, only_local, open_reports
 from smartvote.cli import main
+from smartvote.data.store import Store
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import station_arrays
-from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.analysis import choice_label
-from smartvote.report.formatting import millions, pct
-from smartvote.store import Store
+from smartvote.pages.report import ReportFiles, write_report
+from smartvote.pages.report.analysis import choice_label
+from smartvote.pages.report.formatting import millions, pct
+from smartvote.pipelines.report import load_analysis
 
 #: Every report the acceptance asks for: (election, its party-list or presidential contest).
 CONTESTS = {

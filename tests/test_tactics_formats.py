@@ -10,15 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smartvote.errors import InputError
-from smartvote.importers.tabular import read_table_file, read_text_table
-from smartvote.tactics.formats import (
+from smartvote.data.importers.tabular import read_table_file, read_text_table
+from smartvote.data.inputs import (
     DEFAULT_EFFECTIVE_N,
     read_adjustments,
     read_contest,
     read_endorsements,
     read_polls,
 )
+from smartvote.errors import InputError
 from smartvote.tactics.parties import UnknownPartyError
 from smartvote.tactics.polls import margin_pp, summarize_polls
 

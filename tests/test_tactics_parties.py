@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from smartvote.data.importers.federal import split_position
 from smartvote.errors import SmartvoteError
-from smartvote.importers.federal import split_position
 from smartvote.tactics.parties import UnknownPartyError, label_key, parse_mapping, party_mapping
 
 LIST_YEARS = (2011, 2016, 2021)

@@ -12,12 +12,12 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 
 from smartvote.cli import console, main, reports_errors
-from smartvote.datasets import CATALOGUE, dataset, fetch_all, notes_for
+from smartvote.data.catalogue import CATALOGUE, dataset, fetch_all, notes_for
+from smartvote.data.importers.tidy import write_tidy
+from smartvote.data.loader import is_supplement, read_paths
+from smartvote.data.store import Store, home
 from smartvote.errors import SmartvoteError
-from smartvote.importers.tidy import write_tidy
-from smartvote.loader import is_supplement, read_paths
 from smartvote.model import ElectionTables, join_elections, reconcile
-from smartvote.store import Store, home
 from smartvote.summary import GROUPINGS, Summary, summarize
 
 

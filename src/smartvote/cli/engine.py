@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
@@ -15,7 +14,13 @@ import pandas as pd
 from rich.table import Table
 
 from smartvote.cli import console, main, reports_errors
-from smartvote.engine_backtests import (
+from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.inputs import read_adjustments, read_polls
+from smartvote.data.store import Store
+from smartvote.engine.recommend import DEFAULT_Q
+from smartvote.errors import SmartvoteError
+from smartvote.pages.engine import recommendation_page, voter_page
+from smartvote.pipelines.backtests import (
     BACKTESTS,
     AgreementRun,
     CandidateBacktestRun,
@@ -24,7 +29,7 @@ from smartvote.engine_backtests import (
     spb_2021,
     sv_2021,
 )
-from smartvote.engine_data import (
+from smartvote.pipelines.engine import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
     EngineRun,
@@ -32,14 +37,8 @@ from smartvote.engine_data import (
     run_engine,
     training_cache,
 )
-from smartvote.engine_moscow import moscow_2019, moscow_folder
-from smartvote.engine_report import recommendation_page, voter_page
-from smartvote.errors import SmartvoteError
-from smartvote.importers.tabular import read_table_file
-from smartvote.store import Store
+from smartvote.pipelines.moscow import moscow_2019, moscow_folder
 from smartvote.tactics.adjust import Adjustment, adjustments_of
-from smartvote.tactics.formats import read_adjustments, read_polls
-from smartvote.tactics.recommend import DEFAULT_Q
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 #: The first day of voting of the elections the engine forecasts: adjustments must predate it.
@@ -50,7 +49,6 @@ VOTE_DAY = {
     "spb-2021-city": date(2021, 9, 17),
     "spb-2021": date(2021, 9, 17),
 }
-POLL_2021 = Path("sv-2021") / "polls-2021.csv"
 
 
 def _inputs(f: Any) -> Any:
@@ -220,13 +218,15 @@ def coordinate(
     console.print(table)
 
 
-def _default_polls(polls: Path | None, name: str) -> Path:
-    if polls is not None:
-        return polls
-    shared = os.environ.get("SMARTVOTE_SHARED_DATA")
-    if shared and (Path(shared) / POLL_2021).is_file():
-        return Path(shared) / POLL_2021
-    raise SmartvoteError(f"backtest {name} needs the pre-vote poll: pass --polls ../shared/data/{POLL_2021}")
+def _required_polls(polls: Path | None, name: str) -> Path:
+    """The backtests' pre-vote poll: only the user has it, so there is no default."""
+    if polls is None:
+        raise SmartvoteError(
+            f"backtest {name} needs the pre-vote poll: pass --polls FILE, a CSV of a national poll "
+            "published before the vote (format: docs/tactics-formats.md, 'Polls'; for 2021, e.g. the "
+            "VTsIOM poll of likely voters reported by RFE/RL in September 2021)"
+        )
+    return polls
 
 
 @main.command("backtest")
@@ -234,14 +234,16 @@ def _default_polls(polls: Path | None, name: str) -> Path:
 @click.option(
     "--moscow",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="moscow-2019: a district-results folder (default: $SMARTVOTE_SHARED_DATA/moscow-2019, "
-    "else the pinned public sources, downloaded and converted).",
+    help="moscow-2019: a district-results folder (default: the pinned public sources, downloaded, "
+    "verified and converted).",
 )
 @click.option(
     "--ruling-marks", type=_FILE, help="moscow-2019: analyst ruling-side marks (CSV with a source column)."
 )
 @click.option(
-    "--polls", type=_FILE, help="The pre-vote poll (default: $SMARTVOTE_SHARED_DATA/sv-2021/polls-2021.csv)."
+    "--polls",
+    type=_FILE,
+    help="The pre-vote poll (CSV, docs/tactics-formats.md); required by every backtest but moscow-2019.",
 )
 @click.option(
     "--adjust", type=_FILE, help="spb-2021: analyst adjustments with sources published before the vote."
@@ -264,14 +266,14 @@ def backtest(
     """Score the engine on a past election: russia-2016-2021, spb-2021, sv-2021 or moscow-2019."""
     if name == "moscow-2019":
         with Store() as store:
-            run = moscow_2019(store, moscow_folder(moscow or _shared_moscow()), n_draws, seed, ruling_marks)
+            run = moscow_2019(store, moscow_folder(moscow), n_draws, seed, ruling_marks)
         payload = run.to_json()
         if as_json:
             _echo_json(payload)
         else:
             print_moscow(payload)
         return
-    poll_table = _read_polls(_default_polls(polls, name))
+    poll_table = _read_polls(_required_polls(polls, name))
     with Store() as store:
         if name == "russia-2016-2021":
             payload = party_json(russia_2016_2021(store, poll_table, n_draws, seed, training_cache()))
@@ -289,12 +291,6 @@ def backtest(
 
 def _percent(p: float | None) -> str:
     return "—" if p is None else f"{p:.0%}"
-
-
-def _shared_moscow() -> Path | None:
-    shared = os.environ.get("SMARTVOTE_SHARED_DATA")
-    folder = Path(shared) / "moscow-2019" if shared else None
-    return folder if folder is not None and folder.is_dir() else None
 
 
 def print_moscow(payload: dict[str, Any]) -> None:

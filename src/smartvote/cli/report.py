@@ -11,10 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeE
 
 from smartvote.cli import console, main, reports_errors
 from smartvote.cli.data import choose_contest
+from smartvote.data.store import Store
 from smartvote.forensics.shpilkin import PEAK_METHODS, PeakMethod
-from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.formatting import millions, num, p_text, pct, signed
-from smartvote.store import Store
+from smartvote.pages.report import ReportFiles, write_report
+from smartvote.pages.report.formatting import millions, num, p_text, pct, signed
+from smartvote.pipelines.report import load_analysis
 
 
 @main.command("report")

@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
 from smartvote.cli import main, reports_errors
-from smartvote.store import Store
+from smartvote.data.store import Store
+from smartvote.forensics.validation import validate_integer, validate_shpilkin
 from smartvote.synthetic import Country, Fraud, simulate_election
 from smartvote.synthetic.tables import describe_fraud
-from smartvote.validation import validate_integer, validate_shpilkin
 
 DEFAULT_STATIONS = 96_000
 

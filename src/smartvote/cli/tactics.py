@@ -13,22 +13,22 @@ import pandas as pd
 from rich.table import Table
 
 from smartvote.cli import console, main, reports_errors
-from smartvote.importers.tabular import read_table_file
-from smartvote.store import Store
-from smartvote.tactics.adjust import Adjustment, adjustments_of, apply_adjustments
-from smartvote.tactics.effect import EffectResult, NoContrastError, endorsement_effect
-from smartvote.tactics.endorsements import endorsement_level
-from smartvote.tactics.formats import (
+from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.inputs import (
     DEFAULT_EFFECTIVE_N,
     read_adjustments,
     read_contest,
     read_endorsements,
     read_polls,
 )
+from smartvote.data.store import Store
+from smartvote.pipelines.tactics import attach_endorsements, effect_inputs, gap_districts
+from smartvote.tactics.adjust import Adjustment, adjustments_of, apply_adjustments
+from smartvote.tactics.effect import EffectResult, NoContrastError, endorsement_effect
+from smartvote.tactics.endorsements import endorsement_level
 from smartvote.tactics.gap import GapResult, coordination_gap
 from smartvote.tactics.parties import party_mapping
 from smartvote.tactics.polls import PollSummary, summarize_polls
-from smartvote.tactics_data import attach_endorsements, effect_inputs, gap_districts
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -158,7 +158,7 @@ def _own_effect(election_id: str, proxy: bool) -> EffectResult | None:
 
 def _write_html(path: Path, page: str, *results: Any) -> None:
     """Write HTML with the report's ``page`` function (matplotlib loads only here)."""
-    from smartvote import tactics_report
+    from smartvote.pages import tactics as tactics_report
 
     path.write_text(getattr(tactics_report, page)(*results), encoding="utf-8")
     click.echo(f"wrote {path}", err=True)

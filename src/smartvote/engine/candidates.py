@@ -9,7 +9,7 @@ party's, whatever the nomination; a self-nominated candidate it does not back is
     mean[d, c] = P[d, c] · exp(ρ · e[c] + ψ · I[c])
 
 - B[d, p]: the party's share of a prior party-list vote at the district's stations
-  (:mod:`smartvote.tactics.baseline`); k[p]: how a party's list share turns into its
+  (:mod:`smartvote.engine.baseline`); k[p]: how a party's list share turns into its
   candidate's share in this body's elections, **fitted on the previous election alone**
   (ratio of sums of the previous candidates' shares and their parties' B; the ruling side's
   candidates against the ruling list; the self-nominated candidates it does not back, their
@@ -28,7 +28,7 @@ party's, whatever the nomination; a self-nominated candidate it does not back is
   vote; log(58 / 50) ≈ 0.15 in log-share at an even race). A two-party estimate does not transfer
   exactly; it is the documented prior, and the backtest reports ψ = 0 beside it.
 
-The errors are those of :mod:`smartvote.tactics.strength` (the draws, the free-vote multiplier,
+The errors are those of :mod:`smartvote.engine.strength` (the draws, the free-vote multiplier,
 the ruling side on log-odds), with scales **from the previous election alone**: the district
 scale of each party is the spread of e over its previous candidates (centred per party, the
 ruling side's on log-odds, the others divided by the free-vote multiplier), i.e. how far a
@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from smartvote.engine.people import Linking, candidate_shares
+from smartvote.engine.strength import Field, Scales, error_multiplier
 from smartvote.tactics.parties import INDEPENDENT
-from smartvote.tactics.strength import Field, Scales, error_multiplier
 
 RULING_PARTY = "united-russia"
 #: ρ: the share of a person's previous personal effect carried over (an assumption, see above).
@@ -134,7 +134,7 @@ def personal_effects(previous: pd.DataFrame, baseline: pd.DataFrame, conversion:
 
 def fit_district_scales(previous: pd.DataFrame, effects: np.ndarray, component: np.ndarray) -> Scales:
     """District scales from the previous election's candidates, in the model's own
-    parameterisation (as :func:`smartvote.tactics.strength.fit_scales`): the ruling side's
+    parameterisation (as :func:`smartvote.engine.strength.fit_scales`): the ruling side's
     residual on log-odds, the others' divided by the free-vote multiplier of their district."""
     party = previous["model_party"].to_numpy(dtype=object)
     ruling = party == RULING_PARTY

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartvote.data.importers.counts import parse_counts, parse_flag
 from smartvote.errors import InputError
-from smartvote.importers.counts import parse_counts, parse_flag
 from smartvote.tactics.parties import label_key
 
 RULING_INPUT_COLUMNS = ("district", "candidate", "backed_by_ruling", "source")

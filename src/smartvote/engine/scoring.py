@@ -4,7 +4,7 @@ ruling party did not back, the campaign's picks, simple baselines, and a paired 
 The event scored is "candidate c is the strongest non-ruling candidate of district d" (the
 one the opposition should have united behind, in hindsight). Its probabilities come from the
 model's draws; the multi-class Brier and log scores are those of
-:mod:`smartvote.tactics.backtest` (Gneiting & Raftery 2007). The difference in hits between the
+:mod:`smartvote.engine.backtest` (Gneiting & Raftery 2007). The difference in hits between the
 engine and a baseline is judged by a **paired bootstrap over districts** (Efron & Tibshirani,
 *An Introduction to the Bootstrap*, 1993, ch. 16): districts are resampled with replacement,
 the same draw for both forecasts, and the 2.5th-97.5th percentiles of the difference reported.
@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from smartvote.tactics.backtest import brier, log_score
-from smartvote.tactics.strength import Field, Scales, draws
+from smartvote.engine.backtest import brier, log_score
+from smartvote.engine.strength import Field, Scales, draws
 
 BOOTSTRAP = 10_000
 

@@ -1,7 +1,7 @@
 """Poll shares with their sampling uncertainty, and how it depends on an assumed sample size.
 
 A published poll often omits its sample size; the margin of error then rests on an assumed
-effective n (:data:`~smartvote.tactics.formats.DEFAULT_EFFECTIVE_N`), so every summary shows
+effective n (:data:`~smartvote.data.inputs.DEFAULT_EFFECTIVE_N`), so every summary shows
 the margin at half and at twice that n too. Shares are kept as published: what they leave to
 100% (undecided, refusals, parties not reported) is shown as a separate remainder and never
 redistributed among the parties. The margin is the normal approximation of a simple random
