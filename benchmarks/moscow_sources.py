@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smartvote.data.catalogue import MOSCOW_SOURCES, sha256_of
+from smartvote.data.catalogue import MOSCOW_SOURCES
+from smartvote.data.download import sha256_of
 from smartvote.data.importers.moscow import convert, read_sources
 
 SHARED = Path(

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from smartvote.cli import main
-from smartvote.data.catalogue import CATALOGUE, DatasetFile, dataset, fetch_file, sha256_of
+from smartvote.data.catalogue import CATALOGUE, DatasetFile, dataset
+from smartvote.data.download import fetch_file, sha256_of
 from smartvote.errors import DownloadError, UnknownElectionError
 
 

@@ -12,7 +12,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 
 from smartvote.cli import console, main, reports_errors
-from smartvote.data.catalogue import CATALOGUE, dataset, fetch_all, notes_for
+from smartvote.data.catalogue import CATALOGUE, dataset, notes_for
+from smartvote.data.download import fetch_all
 from smartvote.data.importers.tidy import write_tidy
 from smartvote.data.loader import is_supplement, read_paths
 from smartvote.data.store import Store, home

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smartvote.data.catalogue import CATALOGUE, dataset, fetch_file
+from smartvote.data.catalogue import CATALOGUE, dataset
+from smartvote.data.download import fetch_file
 from smartvote.data.inputs import read_polls
 from smartvote.data.loader import read_path
 from smartvote.data.store import Store, home

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartvote.data.catalogue import MOSCOW_SOURCES, fetch_file
+from smartvote.data.catalogue import MOSCOW_SOURCES
+from smartvote.data.download import fetch_file
 from smartvote.data.importers.districts import (
     BALLOT_COLUMNS,
     CANDIDATE_COLUMNS,

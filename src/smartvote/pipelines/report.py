@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
+from smartvote.data.catalogue import notes_for
 from smartvote.data.store import Store
 from smartvote.errors import SmartvoteError
 from smartvote.forensics.inputs import station_arrays
@@ -37,7 +40,7 @@ def load_analysis(
     progress("loading", 1, 1)
     group_by = group_column(stations)
     groups = stations[group_by].fillna("(none)").to_numpy(object)
-    return analyse(
+    analysis = analyse(
         store.election(election_id),
         contest,
         arrays,
@@ -47,3 +50,4 @@ def load_analysis(
         seed=seed,
         progress=progress,
     )
+    return replace(analysis, notes=notes_for(election_id))

@@ -49,6 +49,7 @@ class Analysis:
     regions: tuple[RegionRow, ...]
     group_by: str
     seed: int
+    notes: tuple[str, ...] = ()  # what the source lacks (the catalogue's notes)
 
     @property
     def leader(self) -> str:

@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 from smartvote import __version__
-from smartvote.data.catalogue import notes_for
 from smartvote.forensics.integer import IntegerTest
 from smartvote.forensics.shpilkin import Figures
 from smartvote.pages.report.analysis import Analysis
@@ -118,7 +117,7 @@ def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, An
             "source": source_name(analysis.election.source),
             "contest": analysis.contest,
             "leader": analysis.leader,
-            "notes": list(notes_for(analysis.election.election_id)),
+            "notes": list(analysis.notes),
         },
         "seed": analysis.seed,
         "official": _official(analysis.shpilkin.total),
