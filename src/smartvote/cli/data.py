@@ -11,12 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
+from smartvote import settings
 from smartvote.cli import console, main, reports_errors
 from smartvote.data.catalogue import CATALOGUE, dataset, notes_for
 from smartvote.data.download import fetch_all
 from smartvote.data.importers.tidy import write_tidy
 from smartvote.data.loader import is_supplement, read_paths
-from smartvote.data.store import Store, home
+from smartvote.data.store import Store
 from smartvote.errors import SmartvoteError
 from smartvote.model import ElectionTables, join_elections, reconcile
 from smartvote.summary import GROUPINGS, Summary, summarize
@@ -68,8 +69,8 @@ def add_supplement(store: Store, tables: ElectionTables, paths: tuple[Path, ...]
 @click.argument("election_id")
 @click.option(
     "--mirror",
-    envvar="SMARTVOTE_MIRROR",
-    help="Base URL or folder holding the dataset's files, instead of the pinned GitHub source.",
+    help="Base URL or folder holding the dataset's files, instead of the pinned GitHub source "
+    "(default: SMARTVOTE_MIRROR).",
 )
 @reports_errors
 def fetch(election_id: str, mirror: str | None) -> None:
@@ -85,8 +86,8 @@ def fetch(election_id: str, mirror: str | None) -> None:
         task = bar.add_task(f"fetching {entry.file_name}", total=None)
         paths = fetch_all(
             entry,
-            home() / "cache",
-            mirror,
+            settings.cache(),
+            mirror or settings.mirror(),
             lambda done, total: bar.update(task, completed=done, total=total),
         )
     (tables,) = read_paths(paths)

@@ -6,13 +6,11 @@ transaction, so an import either lands whole or leaves the previous state untouc
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from types import TracebackType
 
 import duckdb
 import pandas as pd
-import platformdirs
 import pyarrow as pa
 
 from smartvote.errors import UnknownElectionError
@@ -26,6 +24,7 @@ from smartvote.model import (
     ElectionTables,
     conform,
 )
+from smartvote.settings import home
 
 _COUNT_SQL = ", ".join(f"{c} BIGINT" for c in COUNTS)
 SCHEMA = f"""
@@ -56,11 +55,6 @@ _TABLES = {
     "choices": CHOICE_COLUMNS,
     "votes": VOTE_COLUMNS,
 }
-
-
-def home() -> Path:
-    """The data directory: ``SMARTVOTE_HOME`` or the user's data directory."""
-    return Path(os.environ.get("SMARTVOTE_HOME") or platformdirs.user_data_dir("smartvote"))
 
 
 class Store:

@@ -18,41 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartvote.data.importers.counts import parse_counts, parse_flag
-from smartvote.errors import InputError
 from smartvote.tactics.parties import label_key
-
-RULING_INPUT_COLUMNS = ("district", "candidate", "backed_by_ruling", "source")
-
-
-def read_ruling_marks(raw: pd.DataFrame, file: str, ballot: pd.DataFrame) -> pd.DataFrame:
-    """An analyst's ruling-side file checked against ``ballot`` (district, candidate): every
-    row names a candidate on that district's ballot, once, with a non-empty source."""
-    missing = [c for c in RULING_INPUT_COLUMNS if c not in raw.columns]
-    if missing:
-        raise InputError(file, "missing required column", row=0, column=missing[0])
-    district = parse_counts(raw[["district"]], file)["district"]
-    flag = parse_flag(raw["backed_by_ruling"], file, "backed_by_ruling", blank=None)
-    keys = set(zip(ballot["district"].astype(int), (label_key(n) for n in ballot["candidate"]), strict=True))
-    seen: set[tuple[int, str]] = set()
-    rows = []
-    for row, (d, name, backed, source) in enumerate(
-        zip(district, raw["candidate"], flag, raw["source"], strict=True), start=1
-    ):
-        if pd.isna(d):
-            raise InputError(file, "empty value", row, "district")
-        if pd.isna(backed):
-            raise InputError(file, "empty value (1 or 0)", row, "backed_by_ruling")
-        if not isinstance(source, str) or not source.strip():
-            raise InputError(file, "every mark needs its public source", row, "source")
-        key = (int(d), label_key(str(name)))
-        if key not in keys:
-            raise InputError(file, f"unknown candidate {name!r} in district {int(d)}", row, "candidate")
-        if key in seen:
-            raise InputError(file, f"candidate {name!r} is marked twice", row, "candidate")
-        seen.add(key)
-        rows.append((int(d), key[1], bool(backed), source.strip()))
-    return pd.DataFrame(rows, columns=["district", "key", "backed_by_ruling", "source"])
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,18 @@ which district) — both known before the vote — and never E's results.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from smartvote import settings
 from smartvote.data.catalogue import CATALOGUE, dataset
 from smartvote.data.download import fetch_file
 from smartvote.data.inputs import read_polls
 from smartvote.data.loader import read_path
-from smartvote.data.store import Store, home
+from smartvote.data.store import Store
 from smartvote.engine.baseline import Baseline, district_baseline, harmonise_region
 from smartvote.engine.coordinate import coordination_curve
 from smartvote.engine.forecast import EngineRun, Forecast, Training
@@ -57,7 +57,7 @@ TRAINING_VERSION = 4
 
 def training_cache() -> Path:
     """Where the CLI keeps the fitted scales (fitting reads two elections: seconds)."""
-    return home() / "engine" / f"training-2011-2016-v{TRAINING_VERSION}.json"
+    return settings.home() / "engine" / f"training-2011-2016-v{TRAINING_VERSION}.json"
 
 
 #: The training pair of the error scales (it must not include the election tested).
@@ -84,16 +84,12 @@ def require_election(store: Store, election_id: str) -> None:
             "(e.g. the spb-2021 folder of the shared data)"
         )
     entry = dataset(election_id)
-    cached = home() / "cache" / entry.file_name
-    mirror = _mirror()
+    cached = settings.cache() / entry.file_name
+    mirror = settings.mirror()
     if not cached.is_file() and mirror is None:
         raise MissingElectionError(f"{election_id} is not imported: run `smartvote fetch {election_id}`")
-    (tables,) = read_path(fetch_file(entry, home() / "cache", mirror))
+    (tables,) = read_path(fetch_file(entry, settings.cache(), mirror))
     store.add_election(tables)
-
-
-def _mirror() -> str | None:
-    return os.environ.get("SMARTVOTE_MIRROR") or None
 
 
 @dataclass(frozen=True)

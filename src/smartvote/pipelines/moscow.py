@@ -16,7 +16,6 @@ The files come from a folder in the district-results format: the shared data's
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartvote import settings
 from smartvote.data.catalogue import MOSCOW_SOURCES
 from smartvote.data.download import fetch_file
 from smartvote.data.importers.districts import (
@@ -35,7 +35,8 @@ from smartvote.data.importers.districts import (
 )
 from smartvote.data.importers.moscow import REGION, convert, read_sources, write_folder
 from smartvote.data.importers.tabular import read_table_file
-from smartvote.data.store import Store, home
+from smartvote.data.inputs import read_ruling_marks
+from smartvote.data.store import Store
 from smartvote.engine.backtest import reliability
 from smartvote.engine.baseline import district_baseline
 from smartvote.engine.candidates import (
@@ -49,7 +50,7 @@ from smartvote.engine.candidates import (
 from smartvote.engine.coordinate import CoordinationCurve, coordination_curve
 from smartvote.engine.people import Linking, candidate_shares, link_people
 from smartvote.engine.recommend import DEFAULT_Q, Recommendation, recommend, simulate
-from smartvote.engine.ruling import RulingSide, read_ruling_marks, ruling_side
+from smartvote.engine.ruling import RulingSide, ruling_side
 from smartvote.engine.scoring import (
     Bootstrap,
     Scored,
@@ -87,11 +88,11 @@ def moscow_folder(folder: Path | None) -> Path:
     ``SMARTVOTE_MIRROR`` when set: a folder or base URL holding the files under their cache names)."""
     if folder is not None:
         return folder
-    target = home() / "cache" / "moscow-2019"
+    target = settings.cache() / "moscow-2019"
     if (target / "candidates-2019.csv").is_file():
         return target
-    cache = home() / "cache"
-    mirror = os.environ.get("SMARTVOTE_MIRROR") or None
+    cache = settings.cache()
+    mirror = settings.mirror()
     with tempfile.TemporaryDirectory() as tmp:
         for source in MOSCOW_SOURCES:
             got = fetch_file(source, cache, mirror)
