@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from smartvote.engine.backtest import calibration_table
+from smartvote.engine.fields import synthetic_field
 from smartvote.engine.recommend import grid_index, recommend, simulate, thresholds
 from smartvote.engine.strength import Scales, draws
-from smartvote.engine.fields import synthetic_field
 
 ELECTIONS, DRAWS, Q = 400, 1000, 0.3
 SCALES = Scales(national=0.15, regional=0.25, district=0.2)

@@ -32,13 +32,13 @@ from smartvote.data.inputs import read_ruling_marks
 from smartvote.data.loader import read_path
 from smartvote.data.store import Store
 from smartvote.engine.backtest import calibration_table
+from smartvote.engine.fields import synthetic_field
 from smartvote.engine.people import link_people
 from smartvote.engine.recommend import NEVER, grid_index, recommend, simulate, thresholds
 from smartvote.engine.ruling import ruling_side
 from smartvote.engine.strength import Field, Scales, draws
 from smartvote.errors import DownloadError, InputError
 from smartvote.pipelines.moscow import MoscowRun, ReadLog, moscow_2019, moscow_folder
-from smartvote.engine.fields import synthetic_field
 
 REGION = "город Москва"
 
