@@ -9,7 +9,8 @@ Tables are pandas DataFrames with the columns declared here, so that a federal e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -129,13 +130,32 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def contest_kind(name: str) -> str:
     """The kind of a contest from its canonical name (``federal-smd-211`` -> ``smd``)."""
-    if "-smd-" in name or name.startswith("smd-"):
+    if re.search(r"(^|-)smd-\d+$", name):
         return "smd"
     if name == "president":
         return "presidential"
     if name.startswith("referendum"):
         return "referendum"
     return "party_list"
+
+
+def smd_contests(names: Iterable[str]) -> list[str]:
+    """The single-member district contests among ``names``, by prefix then district number
+    (``federal-smd-211``..., ``city-smd-1``..., or the tidy format's ``smd-1``...)."""
+    smd = {str(n) for n in names if contest_kind(str(n)) == "smd"}
+    return sorted(smd, key=lambda n: (n[: n.index("smd-")], district_of(n) or 0, n))
+
+
+def paired_list(contest: str, names: Iterable[str]) -> str | None:
+    """The party-list contest voted at the same stations as single-member ``contest``: the list
+    of the same prefix (``city-smd-3`` -> ``city-list``), else the election's only party list,
+    else none (the caller says so)."""
+    kinds = {str(n): contest_kind(str(n)) for n in names}
+    same = f"{contest[: contest.index('smd-')]}list"
+    if kinds.get(same) == "party_list":
+        return same
+    lists = [n for n, kind in kinds.items() if kind == "party_list"]
+    return lists[0] if len(lists) == 1 else None
 
 
 def district_of(name: str) -> int | None:

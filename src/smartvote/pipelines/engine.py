@@ -36,7 +36,7 @@ from smartvote.engine.strength import (
     national_target,
 )
 from smartvote.errors import InputError, SmartvoteError
-from smartvote.model import district_of
+from smartvote.model import district_of, smd_contests
 from smartvote.tactics.adjust import Adjustment
 from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
 
@@ -359,7 +359,7 @@ def _field(
         party_id=[mapping.party_id(p, f"{election_id} choices") for p in choices["party"]]
     )
     if level == "candidate":
-        rows = choices[choices["contest"].str.contains("-smd-")]
+        rows = choices[choices["contest"].isin(smd_contests(pd.unique(choices["contest"])))]
         rows = rows.assign(district=rows["contest"].map(district_of))
     else:
         lists = choices[choices["contest"] == contests[contests["kind"] == "party_list"]["contest"].iloc[0]]
