@@ -66,7 +66,7 @@ def test_bad_endorsements(text: str, message: str) -> None:
 
 
 def test_an_endorsed_party_missing_from_the_mapping_is_refused() -> None:
-    with pytest.raises(UnknownPartyError, match="t.csv, row 1: party 'Партия Будущего' is missing"):
+    with pytest.raises(UnknownPartyError, match="t.csv, row 1: party 'Партия Будущего' is not in"):
         read_endorsements(table(E_HEAD + "1,N,A,Партия Будущего\n"), "t.csv")
 
 
