@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pandas as pd
 from rich.table import Table
 
 from smartvote.cli import console, main, reports_errors
+from smartvote.data.catalogue import VOTE_DAY
 from smartvote.data.importers.tabular import read_table_file
 from smartvote.data.inputs import read_adjustments, read_polls
 from smartvote.data.store import Store
@@ -41,14 +41,6 @@ from smartvote.pipelines.moscow import moscow_2019, moscow_folder
 from smartvote.tactics.adjust import Adjustment, adjustments_of
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-#: The first day of voting of the elections the engine forecasts: adjustments must predate it.
-VOTE_DAY = {
-    "russia-duma-2016": date(2016, 9, 18),
-    "russia-duma-2021": date(2021, 9, 17),
-    "spb-2021-duma": date(2021, 9, 17),
-    "spb-2021-city": date(2021, 9, 17),
-    "spb-2021": date(2021, 9, 17),
-}
 
 
 def _inputs(f: Any) -> Any:

@@ -9,6 +9,7 @@ Downloads and their verification are :mod:`smartvote.data.download`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from smartvote.data.importers.federal import FederalSpec
 from smartvote.errors import UnknownElectionError
@@ -199,6 +200,33 @@ CATALOGUE: dict[str, Dataset] = {
 BY_FILE_NAME: dict[str, tuple[Dataset, DatasetFile]] = {
     f.name: (d, f) for d in CATALOGUE.values() for f in d.files
 }
+
+
+#: What the recommendation engine knows of particular elections (docs/engine.md):
+#: the prior election whose list results are a forecast's baseline (the previous State Duma
+#: party lists at the same stations) ...
+BASELINE_OF = {
+    "russia-duma-2021": "russia-duma-2016",
+    "spb-2021-duma": "russia-duma-2016",
+    "spb-2021-city": "russia-duma-2016",
+    "russia-duma-2016": "russia-duma-2011",
+}
+#: ... the training pair of its error scales (it must not include the election tested) ...
+TRAINING_PAIR = ("russia-duma-2011", "russia-duma-2016")
+#: ... the first day of voting, which analyst adjustments must predate (the Central Election
+#: Commission's calendar: 18 September 2016; 17-19 September 2021) ...
+VOTE_DAY = {
+    "russia-duma-2016": date(2016, 9, 18),
+    "russia-duma-2021": date(2021, 9, 17),
+    "spb-2021-duma": date(2021, 9, 17),
+    "spb-2021-city": date(2021, 9, 17),
+    "spb-2021": date(2021, 9, 17),
+}
+#: ... the ruling party of the Russian elections (its id in the party identity mapping) ...
+RULING_PARTY = "united-russia"
+#: ... and St Petersburg's State Duma single-member districts in 2021 (the data's
+#: ``federal-smd-211`` ... ``federal-smd-218``; its city districts are 1-25).
+SPB_DUMA_DISTRICTS = range(211, 219)
 
 
 def notes_for(election_id: str) -> tuple[str, ...]:

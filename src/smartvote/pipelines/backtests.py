@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smartvote.data.catalogue import RULING_PARTY, SPB_DUMA_DISTRICTS
 from smartvote.data.store import Store
 from smartvote.engine.backtest import (
     Agreement,
@@ -75,7 +76,7 @@ def russia_2016_2021(
     training = training_scales(store, cache=cache)
     found = forecast(store, "russia-duma-2021", polls)
     parties = found.field.parties[:-1]  # the list parties (the last id is for the self-nominated)
-    ruling = parties.index("united-russia")
+    ruling = parties.index(RULING_PARTY)
     previous = _columns(found.baseline.shares, found.baseline.parties, parties)
     # scoring only: the actual 2021 district and national shares
     outcome = store.load("russia-duma-2021")
@@ -205,8 +206,8 @@ def spb_2021(
 
 
 def _belongs(adjustment: Adjustment, election_id: str) -> bool:
-    """State Duma districts of St Petersburg are 211-218; city districts 1-25."""
-    duma = adjustment.district >= 211
+    """Whether an adjustment's district is of ``election_id`` (the catalogue's spb districts)."""
+    duma = adjustment.district in SPB_DUMA_DISTRICTS
     return duma == (election_id == "spb-2021-duma")
 
 

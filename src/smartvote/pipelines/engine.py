@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from smartvote import settings
-from smartvote.data.catalogue import CATALOGUE, dataset
+from smartvote.data.catalogue import BASELINE_OF, CATALOGUE, TRAINING_PAIR, dataset
 from smartvote.data.download import fetch_file
 from smartvote.data.inputs import read_polls
 from smartvote.data.loader import read_path
@@ -40,15 +40,6 @@ from smartvote.model import district_of, smd_contests
 from smartvote.tactics.adjust import Adjustment
 from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
 
-#: The prior election whose list results are the baseline of a forecast.
-BASELINE_OF = {
-    "russia-duma-2021": "russia-duma-2016",
-    "spb-2021-duma": "russia-duma-2016",
-    "spb-2021-city": "russia-duma-2016",
-    "russia-duma-2016": "russia-duma-2011",
-}
-
-
 #: Bumped when the fit changes, so that a cached fit of an older model is not reused
 #: (3: local errors scaled by the free vote, ``strength.error_multiplier``; the ruling
 #: party fitted on log-odds; 4: the carried-over national scale).
@@ -60,8 +51,6 @@ def training_cache() -> Path:
     return settings.home() / "engine" / f"training-2011-2016-v{TRAINING_VERSION}.json"
 
 
-#: The training pair of the error scales (it must not include the election tested).
-TRAINING_PAIR = ("russia-duma-2011", "russia-duma-2016")
 #: Parties whose errors are fitted: national list share of at least 1.5% in both elections.
 FIT_MIN_SHARE = 0.015
 LIST_CONTEST = "federal-list"

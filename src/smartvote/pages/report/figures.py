@@ -25,7 +25,9 @@ OTHER_COLOURS = ("#e6550d", "#31a354", "#756bb1", "#636363", "#bcbd22", "#17becf
 #: Choices below this share of the ballots are drawn together as "the rest" in the curves.
 MIN_CURVE_SHARE = 0.03
 DPI = 110
-FEDERAL_STATIONS = 95_000
+#: The crowd the comet's dots are sized for (a federal election, ~95,000 stations): fewer
+#: stations draw larger dots. A drawing parameter, not a fact of any election.
+CROWDING_REFERENCE_STATIONS = 95_000
 
 
 def png(figure: Figure) -> bytes:
@@ -51,7 +53,7 @@ def comet_figure(analysis: Analysis) -> Figure:
     ax = figure.subplots()
     ordinary = shown & ~a.remote
     # Dots of a federal election (~95,000 stations) are tiny and faint; a city's are larger.
-    crowding = np.sqrt(FEDERAL_STATIONS / max(1, int(ordinary.sum())))
+    crowding = np.sqrt(CROWDING_REFERENCE_STATIONS / max(1, int(ordinary.sum())))
     ax.scatter(
         _percent(a.issued, a.registered)[ordinary],
         _percent(a.leader, a.boxes)[ordinary],
