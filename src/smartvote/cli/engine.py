@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,6 @@ from smartvote.errors import SmartvoteError
 from smartvote.pages.engine import recommendation_page, voter_page
 from smartvote.pipelines.backtests import (
     BACKTESTS,
-    AgreementRun,
-    CandidateBacktestRun,
-    PartyBacktestRun,
     russia_2016_2021,
     spb_2021,
     sv_2021,
@@ -122,22 +118,6 @@ def _write_html(
         click.echo(f"wrote {path}", err=True)
 
 
-def _run_json(run: EngineRun) -> dict[str, Any]:
-    return {
-        "election": run.forecast.election,
-        "level": run.forecast.level,
-        "notes": list(run.forecast.notes),
-        "q": run.recommendation.q,
-        "draws": run.recommendation.draws,
-        "seed": run.seed,
-        "scales": asdict(run.training.scales) | {"national_without_poll": run.training.carried_over},
-        "training": {"pair": list(run.training.pair), "match_rate": round(run.training.match_rate, 4)},
-        "baseline_match_rate": round(run.forecast.baseline.match_rate, 4),
-        "adjustments": [str(a) for a in run.forecast.adjustments],
-        "districts": [d.to_json() for d in run.recommendation.districts],
-    }
-
-
 @main.command("recommend")
 @click.argument("election_id")
 @click.option(
@@ -160,7 +140,7 @@ def recommend(
     _write_html(html, run)
     _write_html(voter_page_path, run, voter_page)
     if as_json:
-        _echo_json(_run_json(run) | {"coordination": run.curve.to_json()})
+        _echo_json(run.to_json() | {"coordination": run.curve.to_json()})
         return
     _print_notes(run)
     table = Table(title=f"{election_id}: picks at q = {q:.0%} ({n_draws:,} draws, seed {seed})")
@@ -268,13 +248,13 @@ def backtest(
     poll_table = _read_polls(_required_polls(polls, name))
     with Store() as store:
         if name == "russia-2016-2021":
-            payload = party_json(russia_2016_2021(store, poll_table, n_draws, seed, training_cache()))
+            payload = russia_2016_2021(store, poll_table, n_draws, seed, training_cache()).to_json()
         elif name == "spb-2021":
-            payload = candidate_json(
-                spb_2021(store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache())
-            )
+            payload = spb_2021(
+                store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache()
+            ).to_json()
         else:
-            payload = agreement_json(sv_2021(store, poll_table, seed, training_cache()))
+            payload = sv_2021(store, poll_table, seed, training_cache()).to_json()
     if as_json:
         _echo_json(payload)
     else:
@@ -312,79 +292,6 @@ def print_moscow(payload: dict[str, Any]) -> None:
             r["strongest_non_ruling"], f"{r['votes_model']:,}, {r['votes_campaign']:,}", r["why"],
         )  # fmt: skip
     console.print(differ)
-
-
-def party_json(run: PartyBacktestRun) -> dict[str, Any]:
-    r = run.result
-    return {
-        "backtest": "russia-2016-2021",
-        "event": "the strongest non-ruling list party of each district",
-        "districts": r.districts,
-        "accuracy": r.accuracy,
-        "brier": r.brier,
-        "log_score": r.log_score,
-        "baselines": {
-            "2016_runner_up_accuracy": r.baselines.previous_runner_up,
-            "always_most_common": r.baselines.most_common,
-            "always_most_common_accuracy": r.baselines.most_common_accuracy,
-            "climatological_brier_oracle": r.baselines.climatological_brier,
-            "oracle_proportional_swing_accuracy": r.baselines.oracle_swing,
-        },
-        "per_party_rmse": r.shares.rmse_pp,
-        "coverage90": {"all": r.shares.coverage90_all} | r.shares.coverage90,
-        "reliability": r.reliability,
-        "sensitivity_national_scale": r.sensitivity,
-        "training_in_sample": {
-            "event": "the strongest non-ruling list party of each 2016 district, from 2011 moved by the "
-            "actual 2016 national result, with the scales fitted on the same pair (no national error)",
-            "districts": run.in_sample.districts,
-            "accuracy": run.in_sample.accuracy,
-            "brier": run.in_sample.brier,
-            "log_score": run.in_sample.log_score,
-            "coverage90": {"all": run.in_sample.shares.coverage90_all} | run.in_sample.shares.coverage90,
-            "reliability": run.in_sample.reliability,
-        },
-        "scales": asdict(run.training.scales) | {"national_without_poll": run.training.carried_over},
-        "training": {"pair": list(run.training.pair), "station_match_rate": run.training.match_rate},
-        "notes": list(run.notes),
-        "draws": run.draws,
-        "seed": run.seed,
-        "disagreements": [
-            {"district": i + 1, "predicted": p, "actual": a}
-            for i, (p, a) in enumerate(zip(r.predicted, r.actual, strict=True))
-            if p != a
-        ],
-    }
-
-
-def candidate_json(run: CandidateBacktestRun) -> dict[str, Any]:
-    last = run.variants[-1]
-    return {
-        "backtest": "spb-2021",
-        "districts": run.districts,
-        "accuracy": last.hits / run.districts,
-        "real_endorsements_hits": run.endorsement_hits,
-        "variants": {v.name: v.hits for v in run.variants},
-        "adjustments": [str(a) for a in run.adjustments],
-        "notes": list(run.notes),
-        "disagreements": [asdict(r) | {"endorsement_hit": r.endorsement_hit} for r in last.rows if not r.hit],
-        "rows": [asdict(r) | {"hit": r.hit} for r in last.rows],
-    }
-
-
-def agreement_json(run: AgreementRun) -> dict[str, Any]:
-    a = run.agreement
-    return {
-        "backtest": "sv-2021",
-        "districts": a.districts,
-        "agree": a.agree,
-        "accuracy": a.rate,
-        "by_region": {r: {"agree": x, "districts": n} for r, (x, n) in a.by_region.items()},
-        "disagreements": a.disagreements,
-        "endorsed_parties": a.endorsed_counts,
-        "model_parties": a.model_counts,
-        "notes": list(run.notes),
-    }
 
 
 def _print_backtest(name: str, payload: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +119,7 @@ def polls(file: Path, effective_n: int, as_json: bool) -> None:
     """Poll shares with 95% margins, and their sensitivity to an assumed sample size."""
     summaries = summarize_polls(read_polls(read_table_file(file), str(file)), effective_n)
     if as_json:
-        _echo_json([_poll_json(s) for s in summaries])
+        _echo_json([s.to_json() for s in summaries])
         return
     for s in summaries:
         print_poll(s)
@@ -242,16 +241,3 @@ def print_poll(s: PollSummary) -> None:
     table.add_row("not reported (undecided, others, refusals)", f"{s.remainder_percent:.1f}", "", "", "")
     console.print(table)
     console.print("The remainder is shown as published and never redistributed among the parties.")
-
-
-def _poll_json(s: PollSummary) -> dict[str, Any]:
-    return {
-        "pollster": s.pollster,
-        "published": date.isoformat(s.published),
-        "population": s.population,
-        "source": s.source,
-        "sample_size": s.sample_size,
-        "sample_size_assumed": s.sample_size_assumed,
-        "remainder_percent": s.remainder_percent,
-        "shares": [vars(x) for x in s.shares],
-    }

@@ -6,7 +6,8 @@ ever touching the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -54,3 +55,18 @@ class EngineRun:
     recommendation: Recommendation
     curve: CoordinationCurve
     seed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "election": self.forecast.election,
+            "level": self.forecast.level,
+            "notes": list(self.forecast.notes),
+            "q": self.recommendation.q,
+            "draws": self.recommendation.draws,
+            "seed": self.seed,
+            "scales": asdict(self.training.scales) | {"national_without_poll": self.training.carried_over},
+            "training": {"pair": list(self.training.pair), "match_rate": round(self.training.match_rate, 4)},
+            "baseline_match_rate": round(self.forecast.baseline.match_rate, 4),
+            "adjustments": [str(a) for a in self.forecast.adjustments],
+            "districts": [d.to_json() for d in self.recommendation.districts],
+        }

@@ -24,6 +24,11 @@ TEMPLATES = jinja2.Environment(
 )
 
 
+#: ``tojson`` (JSON inside a ``<script>``: ``<``, ``>``, ``&`` and ``'`` escaped by Jinja2) keeps
+#: the text as it is and compact, since the voters' page embeds a whole country's stations.
+TEMPLATES.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":")}
+
+
 def render(template: str, **context: object) -> str:
     """A page from its template (``report/report.html.j2``, ``tactics/gap.html.j2``...)."""
     return TEMPLATES.get_template(template).render(**context)

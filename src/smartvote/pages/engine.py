@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 
 from markupsafe import Markup  # noqa: E402
 from matplotlib.figure import Figure
@@ -90,7 +89,7 @@ def voter_page(run: EngineRun) -> str:
         regions=regions,
         q=run.recommendation.q,
         table=table,
-        data=Markup(_script_safe_json(data)),
+        data=data,
         script=Markup(script),
         script_hash="sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
     )
@@ -105,12 +104,6 @@ def _pick_json(pick: DistrictPick) -> dict[str, object]:
     probability = None if pick.probability is None else f"{100 * pick.probability:.0f}%"
     party = "" if pick.party.casefold() == pick.name.casefold() else pick.party  # party level: name = party
     return {"name": pick.name, "party": party, "probability": probability, "flags": list(pick.flags)}
-
-
-def _script_safe_json(data: object) -> str:
-    """JSON that cannot end the ``<script>`` element holding it (``<``, ``>``, ``&`` escaped)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def number_ranges(numbers: list[int]) -> str:

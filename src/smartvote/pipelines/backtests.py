@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,49 @@ class PartyBacktestRun:
     notes: tuple[str, ...]
     draws: int
     seed: int
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "backtest": "russia-2016-2021",
+            "event": "the strongest non-ruling list party of each district",
+            "districts": r.districts,
+            "accuracy": r.accuracy,
+            "brier": r.brier,
+            "log_score": r.log_score,
+            "baselines": {
+                "2016_runner_up_accuracy": r.baselines.previous_runner_up,
+                "always_most_common": r.baselines.most_common,
+                "always_most_common_accuracy": r.baselines.most_common_accuracy,
+                "climatological_brier_oracle": r.baselines.climatological_brier,
+                "oracle_proportional_swing_accuracy": r.baselines.oracle_swing,
+            },
+            "per_party_rmse": r.shares.rmse_pp,
+            "coverage90": {"all": r.shares.coverage90_all} | r.shares.coverage90,
+            "reliability": r.reliability,
+            "sensitivity_national_scale": r.sensitivity,
+            "training_in_sample": {
+                "event": "the strongest non-ruling list party of each 2016 district, from 2011 moved by the "
+                "actual 2016 national result, with the scales fitted on the same pair (no national error)",
+                "districts": self.in_sample.districts,
+                "accuracy": self.in_sample.accuracy,
+                "brier": self.in_sample.brier,
+                "log_score": self.in_sample.log_score,
+                "coverage90": {"all": self.in_sample.shares.coverage90_all}
+                | self.in_sample.shares.coverage90,
+                "reliability": self.in_sample.reliability,
+            },
+            "scales": asdict(self.training.scales) | {"national_without_poll": self.training.carried_over},
+            "training": {"pair": list(self.training.pair), "station_match_rate": self.training.match_rate},
+            "notes": list(self.notes),
+            "draws": self.draws,
+            "seed": self.seed,
+            "disagreements": [
+                {"district": i + 1, "predicted": p, "actual": a}
+                for i, (p, a) in enumerate(zip(r.predicted, r.actual, strict=True))
+                if p != a
+            ],
+        }
 
 
 def russia_2016_2021(
@@ -167,6 +211,22 @@ class CandidateBacktestRun:
     adjustments: tuple[Adjustment, ...]
     notes: tuple[str, ...]
 
+    def to_json(self) -> dict[str, Any]:
+        last = self.variants[-1]
+        return {
+            "backtest": "spb-2021",
+            "districts": self.districts,
+            "accuracy": last.hits / self.districts,
+            "real_endorsements_hits": self.endorsement_hits,
+            "variants": {v.name: v.hits for v in self.variants},
+            "adjustments": [str(a) for a in self.adjustments],
+            "notes": list(self.notes),
+            "disagreements": [
+                asdict(r) | {"endorsement_hit": r.endorsement_hit} for r in last.rows if not r.hit
+            ],
+            "rows": [asdict(r) | {"hit": r.hit} for r in last.rows],
+        }
+
 
 SPB = ("spb-2021-duma", "spb-2021-city")
 
@@ -215,6 +275,20 @@ def _belongs(adjustment: Adjustment, election_id: str) -> bool:
 class AgreementRun:
     agreement: Agreement
     notes: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        a = self.agreement
+        return {
+            "backtest": "sv-2021",
+            "districts": a.districts,
+            "agree": a.agree,
+            "accuracy": a.rate,
+            "by_region": {r: {"agree": x, "districts": n} for r, (x, n) in a.by_region.items()},
+            "disagreements": a.disagreements,
+            "endorsed_parties": a.endorsed_counts,
+            "model_parties": a.model_counts,
+            "notes": list(self.notes),
+        }
 
 
 def sv_2021(
