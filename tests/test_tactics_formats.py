@@ -81,7 +81,7 @@ C_HEAD = "district,name,party,ballot_position,ruling,incumbent,endorsed\n"
             "row 2, column 'ruling': a second ruling candidate in district 1",
         ),
         ("1,A,КПРФ,1,0,0,1\n1,B,ЛДПР,2,0,0,1\n", "row 2, column 'endorsed': a second endorsed"),
-        ("1,A,КПРФ,1,maybe,0,0\n", "row 1, column 'ruling': 'maybe' is not 0 or 1"),
+        ("1,A,КПРФ,1,maybe,0,0\n", "row 1, column 'ruling': 'maybe' is not yes/no"),
         ("1,A,КПРФ,1,0,0,0\n1,A,ЛДПР,2,0,0,0\n", "row 2, column 'name': the same candidate twice"),
     ],
 )

@@ -26,7 +26,6 @@ ADJUSTMENT_COLUMNS = ("district", "candidate", "effect_pp", "reason", "source", 
 #: The sample size assumed for a poll that does not report one: the order of size of a national
 #: telephone poll. It is an assumption, so results that use polls show how they change with it.
 DEFAULT_EFFECTIVE_N = 1600
-_TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no", ""}
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
@@ -61,12 +60,8 @@ def _numbers(raw: pd.DataFrame, column: str, file: str, whole: bool) -> pd.Serie
 
 
 def _flags(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
-    text = _text(raw, column, file, required=False).str.casefold()
-    bad = ~text.isin(_TRUE | _FALSE)
-    if bad.any():
-        row = _first(bad)
-        raise InputError(file, f"{text.iloc[row - 1]!r} is not 0 or 1", row=row, column=column)
-    return text.isin(_TRUE)
+    """A yes/no column (empty: no), read by the one flag parser of every format."""
+    return parse_flag(raw[column], file, column).astype(bool)
 
 
 def _dates(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
