@@ -147,14 +147,14 @@ def _field(names: list[tuple[str, ...]], ruling: list[int]) -> Field:
     width = max(len(n) for n in names)
     party = np.array([[s if s < len(n) else -1 for s in range(width)] for n in names])
     return Field(
-        tuple(str(i + 1) for i in range(len(names))),
-        tuple(names),
-        tuple(f"p{s}" for s in range(width)),
-        ("r",),
-        party,
-        np.where(party >= 0, 1.0 / width, 0.0),
-        np.array(ruling),
-        np.zeros(len(names), dtype=int),
+        districts=tuple(str(i + 1) for i in range(len(names))),
+        names=tuple(names),
+        parties=tuple(f"p{s}" for s in range(width)),
+        regions=("r",),
+        party=party,
+        mean=np.where(party >= 0, 1.0 / width, 0.0),
+        ruling=np.array(ruling),
+        region=np.zeros(len(names), dtype=int),
     )
 
 

@@ -237,15 +237,15 @@ def test_beating_all_is_calibrated_on_the_engines_own_process() -> None:
         other = np.where(backed | (base.party < 0), np.inf, base.mean).argmin(axis=1)
         backed[np.arange(base.shape[0]), other] = True
         field = Field(
-            base.districts,
-            base.names,
-            base.parties,
-            base.regions,
-            base.party,
-            base.mean,
-            base.ruling,
-            base.region,
-            backed,
+            districts=base.districts,
+            names=base.names,
+            parties=base.parties,
+            regions=base.regions,
+            party=base.party,
+            mean=base.mean,
+            ruling=base.ruling,
+            region=base.region,
+            backed=backed,
         )
         result = recommend(field, simulate(field, scales, 1000, np.random.default_rng(seeds[1])), 0.3)
         truth = next(draws(field, scales, 1, np.random.default_rng(seeds[2])))

@@ -32,7 +32,7 @@ def harmonise_region(name: str) -> str:
     return REGION_ALIASES.get(key, key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Baseline:
     """District x party shares of a prior list vote, and the prior national shares."""
 
@@ -141,15 +141,15 @@ def district_baseline(
     empty = votes == 0
     totals[empty] = national  # no station found: the national result stands in
     return Baseline(
-        tuple(int(d) for d in districts),
-        tuple(region_of),
-        parties,
-        totals / totals.sum(axis=1, keepdims=True),
-        dict(zip(parties, (float(x) for x in national), strict=True)),
-        matched,
-        stations,
-        use_own_districts,
-        tuple(int(d) for d in districts[empty]),
-        per_district,
-        votes,
+        districts=tuple(int(d) for d in districts),
+        region=tuple(region_of),
+        parties=parties,
+        shares=totals / totals.sum(axis=1, keepdims=True),
+        national=dict(zip(parties, (float(x) for x in national), strict=True)),
+        matched=matched,
+        stations=stations,
+        by_own_districts=use_own_districts,
+        without_baseline=tuple(int(d) for d in districts[empty]),
+        district_match_rate=per_district,
+        votes=votes,
     )

@@ -233,15 +233,15 @@ def candidate_field(
         components.append(tuple(float(x) for x in comp))
         effect_rows.append(tuple(float(x) for x in carried[rows]))
     field = Field(
-        tuple(f"city-smd-{d}" for d in districts),
-        tuple(names),
-        parties,
-        (region,),
-        party,
-        mean,
-        ruling,
-        np.zeros(len(districts), dtype=int),
-        backed,
+        districts=tuple(f"city-smd-{d}" for d in districts),
+        names=tuple(names),
+        parties=parties,
+        regions=(region,),
+        party=party,
+        mean=mean,
+        ruling=ruling,
+        region=np.zeros(len(districts), dtype=int),
+        backed=backed,
     )
     return CandidateModel(
         field,

@@ -27,12 +27,12 @@ def synthetic_field(rng: int | np.random.Generator | None, districts: int = 225,
     mean = np.maximum(mean, 1e-4)
     parties = tuple(f"party-{i}" for i in range(n_parties))
     return Field(
-        tuple(str(d + 1) for d in range(districts)),
-        tuple(parties for _ in range(districts)),
-        parties,
-        tuple(f"region-{r}" for r in range(regions)),
-        np.tile(np.arange(n_parties), (districts, 1)),
-        mean / mean.sum(axis=1, keepdims=True),
-        np.zeros(districts, dtype=np.int64),
-        np.sort(generator.integers(0, regions, size=districts)),
+        districts=tuple(str(d + 1) for d in range(districts)),
+        names=tuple(parties for _ in range(districts)),
+        parties=parties,
+        regions=tuple(f"region-{r}" for r in range(regions)),
+        party=np.tile(np.arange(n_parties), (districts, 1)),
+        mean=mean / mean.sum(axis=1, keepdims=True),
+        ruling=np.zeros(districts, dtype=np.int64),
+        region=np.sort(generator.integers(0, regions, size=districts)),
     )

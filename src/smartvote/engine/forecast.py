@@ -30,7 +30,7 @@ class Training:
     carried_over: float  # national scale of a party whose prior share is carried over (no poll)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Forecast:
     """A forecast's field with everything needed to explain it."""
 

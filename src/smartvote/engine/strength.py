@@ -80,7 +80,7 @@ class Scales:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Field:
     """The candidates of every district, padded to a common number of slots.
 

@@ -163,14 +163,14 @@ def training_backtest(pair: TrainingPair, scales: Scales, n_draws: int, seed: in
     n_districts, n_parties = pair.predicted.shape
     regions, region = np.unique(pair.region, return_inverse=True)
     field = Field(
-        tuple(str(d) for d in range(n_districts)),
-        (pair.parties,) * n_districts,
-        pair.parties,
-        tuple(str(r) for r in regions),
-        np.tile(np.arange(n_parties), (n_districts, 1)),
-        pair.predicted,
-        np.full(n_districts, pair.ruling),
-        region,
+        districts=tuple(str(d) for d in range(n_districts)),
+        names=(pair.parties,) * n_districts,
+        parties=pair.parties,
+        regions=tuple(str(r) for r in regions),
+        party=np.tile(np.arange(n_parties), (n_districts, 1)),
+        mean=pair.predicted,
+        ruling=np.full(n_districts, pair.ruling),
+        region=region,
     )
     samples = np.concatenate(
         list(draws(field, replace(scales, national=0.0), n_draws, np.random.default_rng(seed)))

@@ -287,16 +287,16 @@ def forecast(
     )
     polled = tuple(p for p in field.parties if p in poll)
     return Forecast(
-        election_id,
-        prior_id,
-        level,
-        field,
-        baseline,
-        target,
-        adjustments,
-        tuple(notes),
-        polled,
-        station_labels(target_stations, level),
+        election=election_id,
+        baseline_election=prior_id,
+        level=level,
+        field=field,
+        baseline=baseline,
+        target=target,
+        adjustments=adjustments,
+        notes=tuple(notes),
+        polled=polled,
+        stations=station_labels(target_stations, level),
     )
 
 
@@ -387,7 +387,16 @@ def _field(
         adjustments_file,
     )
     region = np.array([region_keys.index(baseline.region[baseline.districts.index(d)]) for d in numbers])
-    field = Field(tuple(labels), tuple(names), parties, region_keys, party, mean, ruling, region)
+    field = Field(
+        districts=tuple(labels),
+        names=tuple(names),
+        parties=parties,
+        regions=region_keys,
+        party=party,
+        mean=mean,
+        ruling=ruling,
+        region=region,
+    )
     return field, target
 
 
