@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smartvote.atomic import write_text
 from smartvote.datasets import CATALOGUE, dataset, fetch_file
 from smartvote.errors import InputError, SmartvoteError
 from smartvote.loader import read_path
@@ -189,8 +190,8 @@ def _ruling_party(choices: pd.DataFrame) -> str | None:
 
 def _save(cache: Path, training: Training) -> None:
     scales = training.scales
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(
+    write_text(
+        cache,
         json.dumps(
             {
                 "regional": scales.regional,
@@ -202,7 +203,6 @@ def _save(cache: Path, training: Training) -> None:
                 "carried_over": training.carried_over,
             }
         ),
-        encoding="utf-8",
     )
 
 

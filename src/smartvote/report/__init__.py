@@ -6,6 +6,13 @@ draws, :mod:`~smartvote.report.document` builds ``report.json`` (schema in docs/
 the store and the file system.
 """
 
-from smartvote.report.writer import ReportFiles, load_analysis, write_report
+from smartvote.report.writer import (
+    ContestInputs,
+    ReportFiles,
+    analyse_inputs,
+    load_analysis,
+    read_inputs,
+    write_report,
+)
 
-__all__ = ["ReportFiles", "load_analysis", "write_report"]
+__all__ = ["ContestInputs", "ReportFiles", "analyse_inputs", "load_analysis", "read_inputs", "write_report"]
