@@ -58,6 +58,11 @@ def read_inputs(
     if stations.empty:
         known = ", ".join(store.table("contests", election_id)["contest"])
         raise SmartvoteError(f"{election_id} has no contest {contest!r} (its contests: {known})")
+    if stations["ballots_issued"].isna().all():
+        raise SmartvoteError(
+            f"{election_id}, contest {contest!r}: ballots issued not reported at any station, so turnout "
+            "is not reported and the report's methods (turnout peaks, integer turnouts) cannot run"
+        )
     arrays = station_arrays(
         stations, store.table("votes", election_id, contest), store.table("choices", election_id, contest)
     )
