@@ -76,7 +76,7 @@ _VERSION_TABLE = (
 #: Seconds a command waits for another command's lock on the store before it gives up.
 DEFAULT_LOCK_TIMEOUT = 30.0
 #: Paths whose reads failed in this process: no write goes into them (it would bury the damage).
-_FAILED_READS: set[str] = set()
+FAILED_READS: set[str] = set()
 #: What this process committed, in order ("election X into PATH"): an interrupted command
 #: says whether its write landed.
 COMMITTED: list[str] = []
@@ -137,7 +137,7 @@ def lock_timeout() -> float:
 
 
 def _damaged(path: str, why: object) -> StoreDamagedError:
-    _FAILED_READS.add(path)
+    FAILED_READS.add(path)
     reason = str(why).splitlines()[0].removeprefix("IO Error: ")
     return StoreDamagedError(
         f"{path}: the store is damaged or not a smartvote store ({reason}); move it aside "
@@ -206,7 +206,7 @@ class Store:
         """Refuse a foreign or newer file; bring an older store up to :data:`SCHEMA_VERSION`."""
         tables = {str(r[0]) for r in self._rows("SELECT table_name FROM duckdb_tables()")}
         if tables and not tables & _KNOWN_TABLES:
-            _FAILED_READS.add(self.path)
+            FAILED_READS.add(self.path)
             raise StoreDamagedError(
                 f"{self.path}: a DuckDB file of other tables ({', '.join(sorted(tables)[:5])}), "
                 "not a smartvote store; move it aside or point SMARTVOTE_HOME elsewhere"
@@ -247,17 +247,22 @@ class Store:
             raise
 
     def fingerprint(self) -> tuple[int, int, int, int]:
-        """(elections, stations, vote rows, sum of votes): reading every vote block, so a write
-        never lands in a file with a checksum error (DuckDB verifies each block it reads)."""
+        """(elections, stations, vote rows, sum of votes): what a failed command must leave as it was."""
         row = self._rows(
             """SELECT (SELECT count(*) FROM elections), (SELECT count(*) FROM stations),
                       count(*), coalesce(sum(votes), 0) FROM votes"""
         )[0]
         return (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
+    def verify(self) -> None:
+        """Read every column of every table, so that a write never lands in a file with a
+        checksum error (DuckDB verifies each block it reads; a count alone reads none)."""
+        for (name,) in self._rows("SELECT table_name FROM duckdb_tables()"):
+            self._rows(f'SELECT count(*), max(hash(COLUMNS(*))) FROM "{name}"')
+
     def _writable(self) -> None:
         """Make sure this connection may write: not after a failed read, re-opened if read-only."""
-        if self.path in _FAILED_READS:
+        if self.path in FAILED_READS:
             raise StoreDamagedError(
                 f"{self.path}: not written, since reading it failed in this command; move it "
                 "aside and import the elections again"
@@ -291,7 +296,7 @@ class Store:
         """Write an election, replacing any earlier import of the same id, atomically."""
         e = tables.election
         self._writable()
-        self.fingerprint()
+        self.verify()
         with self._transaction(f"election {e.election_id} into {self.path}"):
             self._delete(e.election_id)
             self.db.execute(
@@ -323,7 +328,7 @@ class Store:
         """
         self.require(election_id)
         self._writable()
-        self.fingerprint()
+        self.verify()
         frame = endorsements[list(ENDORSEMENT_COLUMNS)]  # noqa: F841 (read by DuckDB)
         cols = ", ".join(ENDORSEMENT_COLUMNS)
         with self._transaction(f"endorsements of {election_id} into {self.path}"):

@@ -22,7 +22,7 @@ from rich.console import Console
 from smartvote import __version__
 from smartvote.errors import SmartvoteError
 from smartvote.jsonout import dumps
-from smartvote.store import COMMITTED
+from smartvote.store import COMMITTED, FAILED_READS
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
@@ -120,6 +120,8 @@ class SmartvoteGroup(click.Group):
     """The command group whose :meth:`invoke` is the one top-level handler of every failure."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        COMMITTED.clear()  # what this command commits, and which stores it failed to read
+        FAILED_READS.clear()
         if ctx.params.get("debug"):
             return super().invoke(ctx)
         try:
