@@ -31,7 +31,9 @@ def strict_load(text: str) -> object:
 
 @pytest.fixture
 def imported(home: Path, tmp_path: Path) -> Path:
-    assert cli("import", tidy_folder(tmp_path / "tidy"), "--as", "e5", "--ruling", "Candidate A").exit_code == 0
+    assert (
+        cli("import", tidy_folder(tmp_path / "tidy"), "--as", "e5", "--ruling", "Candidate A").exit_code == 0
+    )
     return home
 
 
@@ -58,7 +60,9 @@ def test_bad_options_are_one_usage_line_and_nothing_imported(imported: Path, arg
     assert fingerprint(imported) == before
 
 
-def test_out_of_memory_is_one_line_and_nothing_imported(imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_of_memory_is_one_line_and_nothing_imported(
+    imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def exhausted(*args: object) -> None:
         raise MemoryError
 
@@ -81,9 +85,12 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     assert debug.exit_code == 1 and isinstance(debug.exception, TypeError)
 
 
-def test_ctrl_c_after_the_commit_says_the_import_landed(imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_after_the_commit_says_the_import_landed(
+    imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The issue: Ctrl-C during the commit, where the new version was committed but the
     traceback said otherwise. Here the interrupt arrives right after the commit."""
+
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
@@ -93,7 +100,9 @@ def test_ctrl_c_after_the_commit_says_the_import_landed(imported: Path, monkeypa
     assert fingerprint(imported)[0] == 2  # type: ignore[index]
 
 
-def test_ctrl_c_before_the_write_says_nothing_was_written(imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_before_the_write_says_nothing_was_written(
+    imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
@@ -119,7 +128,11 @@ def test_every_json_output_is_strict(imported: Path, tmp_path: Path) -> None:
     empty = tidy_folder(tmp_path / "empty", stations=5)
     for name in ("stations", "votes"):
         frame = __import__("pandas").read_csv(empty / f"{name}.csv")
-        counts = [c for c in frame.columns if c in ("ballots_issued", "ballots_in_boxes", "valid", "invalid", "votes")]
+        counts = [
+            c
+            for c in frame.columns
+            if c in ("ballots_issued", "ballots_in_boxes", "valid", "invalid", "votes")
+        ]
         frame[counts] = 0
         frame.to_csv(empty / f"{name}.csv", index=False)
     assert cli("import", empty, "--as", "zero", "--ruling", "Candidate A").exit_code == 0
