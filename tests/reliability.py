@@ -18,6 +18,8 @@ from click.testing import CliRunner, Result
 from smartvote import store as store_module
 from smartvote.cli import main
 
+PROJECT = Path(__file__).resolve().parents[1]
+
 #: The documented tidy example (docs/data-formats.md) grown to five stations.
 STATIONS = pd.DataFrame(
     {

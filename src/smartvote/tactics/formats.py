@@ -146,8 +146,9 @@ def read_polls(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         given = _text(raw, "sample_size", file, required=False) != ""
         if given.any():
             sizes[given] = _numbers(raw[given], "sample_size", file, whole=True)
-        if (sizes <= 0).any():
-            raise InputError(file, "sample size must be positive", _first(sizes <= 0), "sample_size")
+        negative = (sizes <= 0).fillna(False).astype(bool)
+        if negative.any():
+            raise InputError(file, "sample size must be positive", _first(negative), "sample_size")
     shares = _numbers(raw, "share_percent", file, whole=False)
     bad = (shares < 0) | (shares > 100)
     if bad.any():
