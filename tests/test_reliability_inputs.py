@@ -33,25 +33,28 @@ def _polls(tmp_path: Path, *rows: str) -> Path:
     return path
 
 
-def test_one_party_twice_in_one_poll_is_refused_by_row_and_column(tmp_path: Path) -> None:
-    path = _polls(
-        tmp_path,
-        "FOM,2021-09,all,Единая Россия,30,http://x,1000",
-        "FOM,2021-09,all,КПРФ,20,http://x,1000",
-        "FOM,2021-09,all,Единая Россия,10,http://x,1000",
-    )
+@pytest.mark.parametrize(
+    ("rows", "where", "what"),
+    [
+        (
+            ["Единая Россия,30,http://x,1000", "КПРФ,20,http://x,1000", "Единая Россия,10,http://x,1000"],
+            "row 3, column 'party'",
+            "appears twice",
+        ),
+        (
+            ["Единая Россия,30,http://x,1000", "КПРФ,20,http://x,1600"],
+            "row 2, column 'sample_size'",
+            "1000 and 1600",
+        ),
+    ],
+    ids=["one party twice in one poll", "two sample sizes for one poll"],
+)
+def test_a_contradictory_poll_is_refused_by_row_and_column(
+    tmp_path: Path, rows: list[str], where: str, what: str
+) -> None:
+    path = _polls(tmp_path, *(f"FOM,2021-09,all,{r}" for r in rows))
     line = one_line_failure(cli("polls", path))
-    assert f"{path}, row 3, column 'party'" in line and "twice" in line
-
-
-def test_two_sample_sizes_for_one_poll_are_refused_by_row_and_column(tmp_path: Path) -> None:
-    path = _polls(
-        tmp_path,
-        "FOM,2021-09,all,Единая Россия,30,http://x,1000",
-        "FOM,2021-09,all,КПРФ,20,http://x,1600",
-    )
-    line = one_line_failure(cli("polls", path))
-    assert f"{path}, row 2, column 'sample_size'" in line and "1000 and 1600" in line
+    assert f"{path}, {where}" in line and what in line
 
 
 def test_the_same_party_in_two_polls_and_one_size_given_once_are_accepted(tmp_path: Path) -> None:
