@@ -8,6 +8,7 @@
   inputs only (2016 list results at matched stations, the poll, the candidate lists, analyst
   adjustments when given); never the ``smart_vote`` column or a 2021 result as an input.
 - ``sv-2021``: the party of the model's pick against the party Smart Voting endorsed.
+- ``moscow-2019``: candidates as people, in :mod:`smartvote.engine_moscow`.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from smartvote.tactics.districts import candidate_districts
 from smartvote.tactics.strength import NATIONAL_SCALE_PRIOR, Field, Scales, draws, expected_shares
 from smartvote.tactics_data import stored_endorsements
 
-BACKTESTS = ("russia-2016-2021", "spb-2021", "sv-2021")
+BACKTESTS = ("russia-2016-2021", "spb-2021", "sv-2021", "moscow-2019")
 SENSITIVITY = (0.10, 0.20, 0.30)  # national-swing scales tried
 BACKTEST_DRAWS = 4000
 

@@ -11,26 +11,55 @@ from rich.table import Table
 
 from smartvote.atomic import atomic_files, output_folder
 from smartvote.cli import console, echo_json, main, progress_console, reports_errors
-from smartvote.datasets import CATALOGUE, dataset, fetch_file
+from smartvote.datasets import CATALOGUE, dataset, fetch_all, notes_for
 from smartvote.errors import SmartvoteError
 from smartvote.importers.tidy import write_tidy
-from smartvote.loader import read_path
+from smartvote.loader import is_supplement, read_paths
+from smartvote.model import ElectionTables, join_elections, reconcile
 from smartvote.store import Store, home
 from smartvote.summary import GROUPINGS, Summary, summarize
 
 
 @main.command("import")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as", "election_id", help="Election id (required for files not in the catalogue).")
 @click.option("--ruling", help="Substring naming the ruling choice (case-insensitive).")
+@click.option(
+    "--ignore-column",
+    "ignore_columns",
+    multiple=True,
+    help="A protocol-like column no rule maps and no method needs (repeatable).",
+)
 @reports_errors
-def import_(path: Path, election_id: str | None, ruling: str | None) -> None:
-    """Import a dataset zip, the spb-2021 folder or a generic-format folder; print the id(s)."""
-    elections = read_path(path, election_id, ruling)
+def import_(
+    paths: tuple[Path, ...], election_id: str | None, ruling: str | None, ignore_columns: tuple[str, ...]
+) -> None:
+    """Import dataset files, the spb-2021 folder or generic-format folders; print the id(s).
+
+    Files of one election are joined (``import 2024.csv.zip 2024-electronic-voting.csv``); a
+    supplement given alone is added to its election already in the store.
+    """
+    elections = read_paths(list(paths), election_id, ruling, frozenset(ignore_columns))
     with Store() as store:
         for tables in elections:
+            if all(is_supplement(p) for p in paths):
+                tables = add_supplement(store, tables, paths)
+            for warning in reconcile(tables).warnings():
+                click.echo(f"warning: {warning}", err=True)
             store.add_election(tables)
             click.echo(tables.election.election_id)
+
+
+def add_supplement(store: Store, tables: ElectionTables, paths: tuple[Path, ...]) -> ElectionTables:
+    """A supplement joined to its election in the store (refused when that is not there)."""
+    election_id = tables.election.election_id
+    if election_id not in set(store.elections["election_id"]):
+        names = " ".join(p.name for p in paths)
+        raise SmartvoteError(
+            f"{names} completes {election_id}, which is not in the store: import its station file "
+            f"first, or both in one command (smartvote import {dataset(election_id).file_name} {names})"
+        )
+    return join_elections(store.load(election_id), tables, " ".join(map(str, paths)))
 
 
 @main.command("fetch")
@@ -38,7 +67,7 @@ def import_(path: Path, election_id: str | None, ruling: str | None) -> None:
 @click.option(
     "--mirror",
     envvar="SMARTVOTE_MIRROR",
-    help="Base URL or folder holding YEAR.csv.zip, instead of the pinned GitHub source.",
+    help="Base URL or folder holding the dataset's files, instead of the pinned GitHub source.",
 )
 @reports_errors
 def fetch(election_id: str, mirror: str | None) -> None:
@@ -52,13 +81,15 @@ def fetch(election_id: str, mirror: str | None) -> None:
     ]
     with Progress(*columns, console=progress_console(), transient=True) as bar:
         task = bar.add_task(f"fetching {entry.file_name}", total=None)
-        path = fetch_file(
+        paths = fetch_all(
             entry,
             home() / "cache",
             mirror,
             lambda done, total: bar.update(task, completed=done, total=total),
         )
-    (tables,) = read_path(path)
+    (tables,) = read_paths(paths)
+    for warning in reconcile(tables).warnings():
+        click.echo(f"warning: {warning}", err=True)
     with Store() as store:
         store.add_election(tables)
     click.echo(tables.election.election_id)
@@ -114,6 +145,7 @@ def summary(election_id: str, contest: str | None, by: str | None, as_json: bool
             store.table("votes", election_id, contest),
             store.table("choices", election_id, contest),
             by,
+            notes_for(election_id),
         )
     if as_json:
         echo_json(result.to_json())
@@ -165,15 +197,25 @@ def short_name(name: str) -> str:
     return short.replace('"', "").strip() or name
 
 
+def _pct_text(pct: float | None) -> str:
+    return "not reported" if pct is None else f"{pct:.2f}%"
+
+
 def print_summary(result: Summary) -> None:
     t = result.totals
+    issued = (
+        "ballots issued not reported" if t.ballots_issued is None else f"{t.ballots_issued:,} ballots issued"
+    )
     console.print(
         f"[bold]{result.election}[/bold] — {result.contest}: {t.stations:,} stations, "
-        f"{t.registered:,} registered, {t.ballots_issued:,} ballots issued, "
-        f"turnout {t.turnout_pct:.2f}%"
+        f"{t.registered:,} registered, {issued}, turnout {_pct_text(t.turnout_pct)}"
     )
     flags = ", ".join(f"{k} {v:,}" for k, v in result.flagged.items())
     console.print(f"flagged stations: {flags}")
+    for ratio, n in t.left_out.items():
+        console.print(f"{ratio}: {n:,} stations left out (a count it needs is blank)")
+    for note in result.notes:
+        console.print(f"note: {note}")
     if not result.groups:
         table = Table("choice", "share %")
         for name, pct in t.shares_pct.items():
@@ -184,7 +226,6 @@ def print_summary(result: Summary) -> None:
     table = Table(str(result.group_by), "stations", "registered", "turnout %", *map(short_name, top))
     for row in result.groups:
         shares = [f"{row.shares_pct.get(name, 0.0):.2f}" for name in top]
-        table.add_row(
-            row.label, f"{row.stations:,}", f"{row.registered:,}", f"{row.turnout_pct:.2f}", *shares
-        )
+        turnout = "n/r" if row.turnout_pct is None else f"{row.turnout_pct:.2f}"
+        table.add_row(row.label, f"{row.stations:,}", f"{row.registered:,}", turnout, *shares)
     console.print(table)

@@ -32,6 +32,7 @@ from smartvote.engine_data import (
     run_engine,
     training_cache,
 )
+from smartvote.engine_moscow import moscow_2019, moscow_folder
 from smartvote.engine_report import recommendation_page, voter_page
 from smartvote.errors import SmartvoteError
 from smartvote.importers.tabular import read_table_file
@@ -182,8 +183,7 @@ def recommend(
     for column in ("district", "pick", "party", "P(beats ruling)", "flags"):
         table.add_column(column, no_wrap=column == "district")  # names differ only at the end
     for d in run.recommendation.districts:
-        p = "—" if d.probability is None else f"{d.probability:.0%}"
-        table.add_row(d.district, d.name, d.party, p, ", ".join(d.flags))
+        table.add_row(d.district, d.name, d.party, _percent(d.probability), ", ".join(d.flags))
     console.print(table)
 
 
@@ -237,6 +237,15 @@ def _default_polls(polls: Path | None, name: str) -> Path:
 @main.command("backtest")
 @click.argument("name", type=click.Choice(BACKTESTS))
 @click.option(
+    "--moscow",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="moscow-2019: a district-results folder (default: $SMARTVOTE_SHARED_DATA/moscow-2019, "
+    "else the pinned public sources, downloaded and converted).",
+)
+@click.option(
+    "--ruling-marks", type=_FILE, help="moscow-2019: analyst ruling-side marks (CSV with a source column)."
+)
+@click.option(
     "--polls", type=_FILE, help="The pre-vote poll (default: $SMARTVOTE_SHARED_DATA/sv-2021/polls-2021.csv)."
 )
 @click.option(
@@ -256,9 +265,19 @@ def _default_polls(polls: Path | None, name: str) -> Path:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
 def backtest(
-    name: str, polls: Path | None, adjust: Path | None, n_draws: int, seed: int, as_json: bool
-) -> None:
-    """Score the engine on a past election: russia-2016-2021, spb-2021 or sv-2021."""
+    name: str, moscow: Path | None, ruling_marks: Path | None, polls: Path | None, adjust: Path | None,
+    n_draws: int, seed: int, as_json: bool,
+) -> None:  # fmt: skip
+    """Score the engine on a past election: russia-2016-2021, spb-2021, sv-2021 or moscow-2019."""
+    if name == "moscow-2019":
+        with Store() as store:
+            run = moscow_2019(store, moscow_folder(moscow or _shared_moscow()), n_draws, seed, ruling_marks)
+        payload = run.to_json()
+        if as_json:
+            echo_json(payload)
+        else:
+            print_moscow(payload)
+        return
     poll_table = _read_polls(_default_polls(polls, name))
     with Store.reading() as store:
         if name == "russia-2016-2021":
@@ -273,6 +292,45 @@ def backtest(
         echo_json(payload)
     else:
         _print_backtest(name, payload)
+
+
+def _percent(p: float | None) -> str:
+    return "—" if p is None else f"{p:.0%}"
+
+
+def _shared_moscow() -> Path | None:
+    shared = os.environ.get("SMARTVOTE_SHARED_DATA")
+    folder = Path(shared) / "moscow-2019" if shared else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def print_moscow(payload: dict[str, Any]) -> None:
+    """The Moscow backtest's table, bootstrap, coordination and disagreements."""
+    table = Table(title="moscow-2019: the strongest non-ruling candidate of 45 districts")
+    for column in ("forecast", "hits", "Brier", "log score", "probabilities"):
+        table.add_column(column)
+    rows = {"engine": payload["engine"]} | payload["baselines"] | payload["sensitivity"]
+    for label, r in rows.items():
+        table.add_row(label, str(r["hits"]), f"{r['brier']:.3f}", f"{r['log_score']:.3f}", r["probabilities"])
+    campaign = payload["campaign_reference"]
+    table.add_row("the campaign's picks (reference)", str(campaign["hits"]), "", "", "")
+    console.print(table)
+    for b in payload["paired_bootstrap"]:
+        console.print(
+            f"engine minus ({b['baseline']}): {b['difference']:+d} districts, 95% interval "
+            f"{b['interval95'][0]:+.0f} to {b['interval95'][1]:+.0f}"
+        )
+    for key in ("coordination", "ruling_side", "people"):
+        console.print(f"[bold]{key}[/bold]: {payload[key]}")
+    differ = Table(title="districts where the model and the campaign differ")
+    for column in ("district", "model", "P", "campaign", "strongest", "votes (model, campaign)", "why"):
+        differ.add_column(column)
+    for r in payload["model_vs_campaign"]:
+        differ.add_row(
+            r["district"], r["model"], _percent(r["model_probability"]), r["campaign"],
+            r["strongest_non_ruling"], f"{r['votes_model']:,}, {r['votes_campaign']:,}", r["why"],
+        )  # fmt: skip
+    console.print(differ)
 
 
 def party_json(run: PartyBacktestRun) -> dict[str, Any]:
@@ -358,10 +416,9 @@ def _print_backtest(name: str, payload: dict[str, Any]) -> None:
         for column in ("district", "pick", "P", "pick votes", "strongest", "votes", "endorsed"):
             table.add_column(column)
         for r in payload["disagreements"]:
-            p = "—" if r["pick_probability"] is None else f"{r['pick_probability']:.0%}"
             table.add_row(
-                r["contest"], r["pick"], p, f"{r['pick_votes']:,}", r["strongest"],
-                f"{r['strongest_votes']:,}", r["endorsed"] or "—",
+                r["contest"], r["pick"], _percent(r["pick_probability"]), f"{r['pick_votes']:,}",
+                r["strongest"], f"{r['strongest_votes']:,}", r["endorsed"] or "—",
             )  # fmt: skip
         console.print(table)
     elif name == "sv-2021":

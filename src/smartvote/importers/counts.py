@@ -15,6 +15,11 @@ from smartvote.errors import InputError
 
 #: Whole numbers; "123.0" is accepted because tools that write blanks as NaN write counts so.
 _COUNT = r"^\s*\d+(\.0*)?\s*$"
+#: The largest count a protocol line may hold. A station's register is far below it: the
+#: largest real one, a remote electronic pseudo-station of Moscow 2021, has 172k voters, and
+#: a whole region's remote voting (the 2024 file) about 4.5 M. A larger figure is a typing or
+#: conversion error, and refusing it keeps every sum far inside int64 (10^7 x 10^6 stations).
+MAX_COUNT = 10_000_000
 #: Spellings of yes and no in a flag cell (case and surrounding spaces ignored).
 _TRUE = frozenset({"1", "true", "yes", "t", "y"})
 _FALSE = frozenset({"0", "false", "no", "f", "n"})
@@ -32,24 +37,49 @@ def blank_rows(raw: pd.DataFrame) -> pd.Series:
 
 
 def parse_counts(raw: pd.DataFrame, file: str, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """Parse text columns into nullable integers; raise on a non-numeric or negative cell.
+    """Parse text columns into nullable integers; raise on a non-numeric, negative or
+    implausible (above :data:`MAX_COUNT`) cell.
 
+    Digits are cast straight to int64, never through a float, so that no count is rounded.
     ``names`` maps a column to the name shown in errors (the source's own header). Empty cells
     stay null; rows are reported 1-based in data rows (``raw``'s position + 1).
     """
     out = {}
     for col in raw.columns:
+        label = (names or {}).get(col, col)
         text = arrow_text(raw[col])
+        try:  # the common case, plain digits: one C++ cast, exact (no float)
+            numbers = pc.cast(text, pa.int64())
+        except pa.ArrowInvalid:
+            numbers = None
+        if numbers is not None and pc.all(pc.fill_null(_in_range(numbers), True)).as_py():
+            out[col] = pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64")
+            continue
         ok = pc.fill_null(pc.match_substring_regex(text, _COUNT), True)
         pos = pc.index(ok, False).as_py()
         if pos >= 0:
             value = text[pos].as_py()
             what = "negative" if value.strip().startswith("-") else "not a whole number"
-            label = (names or {}).get(col, col)
             raise InputError(file, f"count {value!r} is {what}", row=pos + 1, column=label)
-        numbers = pc.cast(pc.cast(pc.utf8_trim_whitespace(text), pa.float64()), pa.int64())
+        digits = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"\.0*$", "")
+        too_long = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_ltrim(digits, "0")), 8), False)
+        numbers = pc.cast(pc.if_else(too_long, pa.scalar(None, pa.string()), digits), pa.int64())
+        over = pc.fill_null(pc.or_kleene(too_long, pc.greater(numbers, MAX_COUNT)), False)
+        pos = pc.index(over, True).as_py()
+        if pos >= 0:
+            raise InputError(
+                file,
+                f"count {text[pos].as_py().strip()} is implausibly large (a protocol line holds at "
+                f"most {MAX_COUNT:,})",
+                row=pos + 1,
+                column=label,
+            )
         out[col] = pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64")
     return pd.DataFrame(out, index=raw.index)
+
+
+def _in_range(numbers: pa.Array) -> pa.Array:
+    return pc.and_(pc.greater_equal(numbers, 0), pc.less_equal(numbers, MAX_COUNT))
 
 
 def leading_number(values: pd.Series) -> pd.Series:

@@ -19,31 +19,88 @@ def read_text_table(data: bytes, file: str) -> pd.DataFrame:
     """All columns as text (empty cells null), so that counts are parsed by :mod:`counts`.
 
     pyarrow's multithreaded reader keeps a federal election (~35 MB of CSV) well under a second.
+    A file it cannot read is re-read with Python's csv module to name the physical line at
+    fault; the first line hints at a wrong delimiter or encoding.
     """
+    end = data.find(b"\n")
+    first_line = data[: end if end >= 0 else len(data)]
+    if not first_line.strip():
+        raise InputError(file, "empty file: no header line", row=0)
     try:
-        end = data.find(b"\n")
-        first_line = data[: end if end >= 0 else len(data)]
         header = next(csv.reader(io.StringIO(first_line.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, StopIteration) as exc:
-        raise InputError(file, f"not a UTF-8 CSV file with a header ({exc})", row=0) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            file, f"not UTF-8 text ({exc.reason} at byte {exc.start}){_encoding_hint(data)}", row=0
+        ) from exc
+    if len(header) == 1 and (hint := _delimiter_hint(header[0])):
+        raise InputError(file, f"only one column found: {hint}", row=0)
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise InputError(file, "column appears twice in the header", row=0, column=dup)
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(encoding="utf-8"),
+            read_options=pacsv.ReadOptions(encoding="utf-8", block_size=_block_size(data)),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
                 strings_can_be_null=True,
                 null_values=[""],
             ),
         )
-    except pa.ArrowInvalid as exc:
-        raise InputError(file, f"malformed CSV: {exc}") from exc
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _located_error(data, file, len(header), exc) from exc
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: counts are parsed in Arrow
     frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     return frame
+
+
+def _block_size(data: bytes) -> int:
+    """Arrow's read block: at least the longest line (a cell larger than a block fails with
+    "straddling object"), at least its 1 MB default."""
+    longest = max((len(line) for line in data.split(b"\n")), default=0) if len(data) > 1 << 20 else 0
+    return max(1 << 20, 2 * longest)
+
+
+def _delimiter_hint(header: str) -> str:
+    for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+        if sep in header:
+            return f"the header seems separated by {name}; save the file with commas as separators"
+    return ""
+
+
+def _encoding_hint(data: bytes) -> str:
+    """A hint when the bytes read as Windows Cyrillic, the usual encoding of such files."""
+    try:
+        sample = data[:4096].decode("cp1251")
+    except UnicodeDecodeError:
+        return ""
+    cyrillic = sum("а" <= ch.lower() <= "я" for ch in sample)
+    return "; it looks like Windows Cyrillic (cp1251): save it as UTF-8" if cyrillic else ""
+
+
+def _located_error(data: bytes, file: str, columns: int, exc: Exception) -> InputError:
+    """The first line Python's csv module finds at fault, as one error with its line number."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return InputError(file, f"not UTF-8 text at line {line}{_encoding_hint(data)}", row=line - 1)
+    text = data.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for fields in reader:
+            if reader.line_num > 1 and len(fields) != columns and fields:
+                line = reader.line_num
+                return InputError(
+                    file, f"{len(fields)} fields, the header has {columns} (line {line})", row=line - 1
+                )
+    except csv.Error as error:
+        line = reader.line_num
+        return InputError(file, f"malformed CSV: {error} (line {line})", row=line - 1)
+    if text.count('"') % 2:
+        line = reader.line_num
+        return InputError(file, f"malformed CSV: a quote is never closed (line {line})", row=line - 1)
+    return InputError(file, f"malformed CSV: {str(exc).splitlines()[0]}")
 
 
 def read_zipped_csv(path: Path) -> tuple[str, pd.DataFrame]:

@@ -16,6 +16,7 @@ from smartvote.importers.counts import blank_rows, parse_counts, parse_flag
 from smartvote.importers.tabular import read_table_file
 from smartvote.model import (
     COUNTS,
+    REASON_BLANK_COUNT,
     SCANNER,
     STATION_LABELS,
     Election,
@@ -128,8 +129,12 @@ def _stations(frame: pd.DataFrame, file: str) -> pd.DataFrame:
             stations[col] = _text(frame, col)
     if "no_protocol" in frame.columns:
         stations["no_protocol"] |= _flag(frame, "no_protocol", file)
+    required = as_text[[c for c in REQUIRED_STATION_COLUMNS if c in count_cols]]
+    blank = ~stations["no_protocol"] & required.isna().any(axis=1)
+    stations["inconsistent"] = blank.map({True: REASON_BLANK_COUNT, False: ""}).astype(object)
     if "inconsistent" in frame.columns:  # keep reasons a source (or our own export) recorded
-        stations["inconsistent"] = _text(frame, "inconsistent").fillna("")
+        given = _text(frame, "inconsistent").fillna("")
+        stations["inconsistent"] = given.where(given != "", stations["inconsistent"])
     return stations
 
 

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from smartvote import __version__
+from smartvote.datasets import notes_for
 from smartvote.forensics.integer import IntegerTest
 from smartvote.forensics.shpilkin import Figures
 from smartvote.report.analysis import Analysis
@@ -117,6 +118,7 @@ def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, An
             "source": source_name(analysis.election.source),
             "contest": analysis.contest,
             "leader": analysis.leader,
+            "notes": list(notes_for(analysis.election.election_id)),
         },
         "seed": analysis.seed,
         "official": _official(analysis.shpilkin.total),

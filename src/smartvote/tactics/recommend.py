@@ -63,12 +63,23 @@ def grid_index(q: float) -> int:
     return k
 
 
-def thresholds(shares: np.ndarray, ruling: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Grid indices of the flip thresholds of every slot, and R's wins at q = 0, of one chunk."""
+def thresholds(
+    shares: np.ndarray, ruling: np.ndarray, backed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grid indices of the flip thresholds of every slot, and R's wins at q = 0, of one chunk.
+
+    With ``backed`` (district x slot: the ruling-backed candidates) S_R is the strongest of
+    them and N the share of everyone else: a challenger must beat every one of them.
+    """
     has_ruling = ruling >= 0
-    at = np.where(has_ruling, ruling, 0)
-    r = np.take_along_axis(shares, at[None, :, None], axis=2)  # (m, d, 1)
-    room = 1.0 - r - shares  # shares are normalised: N - S_c = 1 - S_R - S_c
+    if backed is None:
+        at = np.where(has_ruling, ruling, 0)
+        r = np.take_along_axis(shares, at[None, :, None], axis=2)  # (m, d, 1)
+        room = 1.0 - r - shares  # shares are normalised: N - S_c = 1 - S_R - S_c
+    else:
+        side = np.where(backed[None], shares, 0.0)
+        r = side.max(axis=2, keepdims=True)
+        room = 1.0 - side.sum(axis=2, keepdims=True) - shares
     x = r - shares
     x *= STEPS
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -82,6 +93,8 @@ def thresholds(shares: np.ndarray, ruling: np.ndarray) -> tuple[np.ndarray, np.n
     first = x.astype(np.uint8)
     first[:, ~has_ruling, :] = NEVER
     first[:, np.arange(len(ruling))[has_ruling], ruling[has_ruling]] = NEVER
+    if backed is not None:
+        first[:, backed] = NEVER
     won = (first.min(axis=2) >= 1) & has_ruling  # no challenger ahead of R at q = 0
     return first, won
 
@@ -92,7 +105,7 @@ def simulate(field: Field, scales: Scales, n: int, rng: int | np.random.Generato
     firsts, wons = [], []
     total = np.zeros(field.shape)
     for shares in draws(field, scales, n, generator):
-        first, won = thresholds(shares, field.ruling)
+        first, won = thresholds(shares, field.ruling, field.backed)
         firsts.append(first)
         wons.append(won)
         total += shares.sum(axis=0)
@@ -170,7 +183,8 @@ def recommend(
 
 def _district_pick(field: Field, sim: Simulation, probabilities: np.ndarray, d: int, k: int) -> DistrictPick:
     names = field.names[d]
-    slots = [s for s in range(len(names)) if s != field.ruling[d]]
+    backed = field.backed[d] if field.backed is not None else np.arange(field.shape[1]) == field.ruling[d]
+    slots = [s for s in range(len(names)) if not backed[s]]
     mean = sim.mean_share[d]
     party = [field.parties[p] if p >= 0 else "" for p in field.party[d]]
     shares = tuple(float(x) for x in mean[: len(names)])

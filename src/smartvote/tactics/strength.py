@@ -22,8 +22,9 @@ spread the errors of the few districts with an overwhelming ruling share over al
 scales are fitted on a past pair of elections by :func:`fit_scales`; the national scale is a
 documented prior (docs/engine.md).
 
-The model knows parties, not people: a candidate's personal strength enters only through the
-analyst's adjustments.
+From list baselines the model knows parties, not people: a candidate's personal strength enters
+through the analyst's adjustments, or, where a previous election of the same body is in the
+data, through :mod:`smartvote.engine.candidates` (the person's own result, incumbency).
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ class Field:
 
     ``party[d, s]`` indexes :attr:`parties` (-1: an empty slot), ``mean[d, s]`` is the expected
     share (0 in empty slots), ``ruling[d]`` the ruling candidate's slot (-1: none) and
-    ``region[d]`` indexes :attr:`regions`.
+    ``region[d]`` indexes :attr:`regions`. ``backed[d, s]`` (optional) marks every candidate the
+    ruling party backs where a district may have several (``ruling[d]`` is then one of them,
+    the one whose expected share sets the local-error multiplier): a challenger must beat all.
     """
 
     districts: tuple[str, ...]
@@ -96,6 +99,7 @@ class Field:
     mean: np.ndarray
     ruling: np.ndarray
     region: np.ndarray
+    backed: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
