@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from reliability import cli, fingerprint, fresh_process_state, one_line_failure, start, tidy_folder
+from smartvote.errors import SmartvoteError
 from smartvote.jsonout import dumps
 
 __all__ = ["fresh_process_state"]
@@ -158,3 +159,21 @@ def test_validate_shpilkin_without_fraud_prints_no_warning_and_no_nan(home: Path
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
     assert "nan" not in result.stdout.lower() and "inf%" not in result.stdout
     assert "no votes injected" in result.stdout
+
+
+def test_numbers_in_messages_are_numbers_and_warnings_are_one_line(
+    imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def loud(*args: object) -> None:
+        warnings.warn("invalid value encountered in divide\n  return a / b", RuntimeWarning, stacklevel=1)
+        raise SmartvoteError(f"stations.csv, row {np.int64(211)}: count {np.float64(1.5)} is not whole")
+
+    monkeypatch.setattr("smartvote.cli.data.summarize", loud)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # as outside pytest (which may turn warnings into errors)
+        result = cli("summary", "e5")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "warning: invalid value encountered in divide return a / b",
+        "Error: stations.csv, row 211: count 1.5 is not whole",
+    ]

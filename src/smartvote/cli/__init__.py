@@ -12,6 +12,8 @@ from __future__ import annotations
 import errno
 import functools
 import math
+import re
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,6 +30,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
 
 
+_NUMPY_REPR = re.compile(r"\bnp\.(?:u?int|float)\d*\(([^()]*)\)")
+
+
+def one_line(text: str) -> str:
+    """A message as one line, NumPy scalars as plain numbers (``np.int64(211)`` -> ``211``)."""
+    return " ".join(_NUMPY_REPR.sub(r"\1", text).split())
+
+
 def reports_errors(command: F) -> F:
     """Turn domain errors into a one-line message and exit status 1."""
 
@@ -36,7 +46,7 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SmartvoteError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(one_line(str(exc))) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -116,6 +126,11 @@ def failure_message(exc: BaseException) -> str:
     )
 
 
+def _warning_line(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """A warning as one line on stderr, without the source line Python shows (``--debug`` does)."""
+    click.echo(f"warning: {one_line(str(message))}", err=True)
+
+
 class SmartvoteGroup(click.Group):
     """The command group whose :meth:`invoke` is the one top-level handler of every failure."""
 
@@ -125,14 +140,16 @@ class SmartvoteGroup(click.Group):
         if ctx.params.get("debug"):
             return super().invoke(ctx)
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _warning_line
+                return super().invoke(ctx)
         except click.UsageError as exc:
             command = f"smartvote {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else "smartvote"
             raise OneLineUsageError(f"{exc.format_message()} (see `{command} --help`)") from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 (the one top-level handler)
-            raise click.ClickException(failure_message(exc)) from exc
+            raise click.ClickException(one_line(failure_message(exc))) from exc
 
 
 @click.group(cls=SmartvoteGroup)
