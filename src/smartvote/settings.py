@@ -4,6 +4,7 @@
   user's data directory (e.g. ``~/.local/share/smartvote``).
 - ``SMARTVOTE_MIRROR``: a base URL or folder holding the catalogue's files, instead of their
   pinned public sources (``fetch --mirror`` overrides it).
+- ``SMARTVOTE_LOCK_TIMEOUT``: seconds a writer waits for the store (default 30).
 - ``SMARTVOTE_OBSERVE_DB``: the observer service's database URL (default: SQLite under home).
 """
 
@@ -28,6 +29,12 @@ def cache() -> Path:
 def mirror() -> str | None:
     """``SMARTVOTE_MIRROR``, if set."""
     return os.environ.get("SMARTVOTE_MIRROR") or None
+
+
+def lock_timeout() -> str | None:
+    """``SMARTVOTE_LOCK_TIMEOUT``: how long (seconds) a writer waits for a store another
+    command holds (the store parses it; default 30)."""
+    return os.environ.get("SMARTVOTE_LOCK_TIMEOUT")
 
 
 def observe_db() -> str | None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
 from smartvote import settings
-from smartvote.cli import console, main, reports_errors
+from smartvote.atomic import atomic_files, output_folder
+from smartvote.cli import console, echo_json, main, progress_console, reports_errors
 from smartvote.data.catalogue import CATALOGUE, dataset, notes_for
 from smartvote.data.download import fetch_all
 from smartvote.data.importers.tidy import write_tidy
@@ -82,7 +81,7 @@ def fetch(election_id: str, mirror: str | None) -> None:
         DownloadColumn(),
         TransferSpeedColumn(),
     ]
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=progress_console(), transient=True) as bar:
         task = bar.add_task(f"fetching {entry.file_name}", total=None)
         paths = fetch_all(
             entry,
@@ -110,14 +109,14 @@ def list_(as_json: bool, catalogue: bool) -> None:
             for d in CATALOGUE.values()
         ]
     else:
-        with Store() as store:
+        with Store.reading() as store:
             frame = store.elections
         frame["imported_at"] = frame["imported_at"].astype(str).str[:19]
         rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
         if not as_json:
             rows = [{k: r[k] for k in ("election_id", "title", "contests", "stations")} for r in rows]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     table = Table(*(rows[0].keys() if rows else ["election_id"]))
     for row in rows:
@@ -135,7 +134,7 @@ def list_(as_json: bool, catalogue: bool) -> None:
 @reports_errors
 def summary(election_id: str, contest: str | None, by: str | None, as_json: bool) -> None:
     """Official totals of one contest: stations, registered, turnout, shares, flags."""
-    with Store() as store:
+    with Store.reading() as store:
         contest = choose_contest(store, election_id, contest)
         stations = store.table("stations", election_id, contest)
         if by is not None and stations[GROUPINGS[by]].isna().all():
@@ -151,7 +150,7 @@ def summary(election_id: str, contest: str | None, by: str | None, as_json: bool
             notes_for(election_id),
         )
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        echo_json(result.to_json())
     else:
         print_summary(result)
 
@@ -169,10 +168,13 @@ def summary(election_id: str, contest: str | None, by: str | None, as_json: bool
 @reports_errors
 def export(election_id: str, folder: Path, fmt: str) -> None:
     """Write an election in the generic tidy format (docs/data-formats.md)."""
-    with Store() as store:
+    output_folder(folder)
+    with Store.reading() as store:
         tables = store.load(election_id)
-    for path in write_tidy(tables, folder, fmt):
-        click.echo(path)
+    with atomic_files(folder) as staging:
+        names = [path.name for path in write_tidy(tables, staging, fmt)]
+    for name in names:
+        click.echo(folder / name)
 
 
 def choose_contest(store: Store, election_id: str, contest: str | None) -> str:

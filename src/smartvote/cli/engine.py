@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from smartvote.cli import console, main, reports_errors
+from smartvote.atomic import check_file_target, write_text
+from smartvote.cli import FiniteFloat, console, echo_json, main, reports_errors
 from smartvote.data.catalogue import VOTE_DAY
 from smartvote.data.importers.tabular import read_table_file
 from smartvote.data.inputs import read_adjustments, read_polls
@@ -56,7 +56,11 @@ def _inputs(f: Any) -> Any:
                 help="Monte Carlo draws of the correlated errors.",
             ),
             click.option(
-                "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the draws."
+                "--seed",
+                type=click.IntRange(min=0),
+                default=DEFAULT_SEED,
+                show_default=True,
+                help="Seed of the draws.",
             ),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),
             click.option(
@@ -97,7 +101,7 @@ def _run(
         if regional_polls is None
         else read_regional_polls(read_table_file(regional_polls), str(regional_polls))
     )
-    with Store() as store:
+    with Store.reading() as store:
         adjustments = _adjustments(adjust, election_id)
         label = "adjustments" if adjust is None else str(adjust)
         return run_engine(
@@ -106,23 +110,24 @@ def _run(
         )  # fmt: skip
 
 
-def _echo_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+def _check_targets(*paths: Path | None) -> None:
+    """Refuse an unwritable page path before the draws run."""
+    for path in paths:
+        if path is not None:
+            check_file_target(path)
 
 
 def _write_html(
     path: Path | None, run: EngineRun, page: Callable[[EngineRun], str] = recommendation_page
 ) -> None:
     if path is not None:
-        path.write_text(page(run), encoding="utf-8")
+        write_text(path, page(run))
         click.echo(f"wrote {path}", err=True)
 
 
 @main.command("recommend")
 @click.argument("election_id")
-@click.option(
-    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level."
-)
+@click.option("--q", type=FiniteFloat(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level.")
 @_inputs
 @click.option(
     "--voter-page",
@@ -136,11 +141,12 @@ def recommend(
     n_draws: int, seed: int, as_json: bool, html: Path | None, voter_page_path: Path | None,
 ) -> None:  # fmt: skip
     """The challenger to unite behind in every district, with its probability and flags."""
+    _check_targets(html, voter_page_path)
     run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
     _write_html(html, run)
     _write_html(voter_page_path, run, voter_page)
     if as_json:
-        _echo_json(run.to_json() | {"coordination": run.curve.to_json()})
+        echo_json(run.to_json() | {"coordination": run.curve.to_json()})
         return
     _print_notes(run)
     table = Table(title=f"{election_id}: picks at q = {q:.0%} ({n_draws:,} draws, seed {seed})")
@@ -158,9 +164,7 @@ def _print_notes(run: EngineRun) -> None:
 
 @main.command("coordinate")
 @click.argument("election_id")
-@click.option(
-    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="q of the picks."
-)
+@click.option("--q", type=FiniteFloat(0, 1), default=DEFAULT_Q, show_default=True, help="q of the picks.")
 @_inputs
 @reports_errors
 def coordinate(
@@ -168,11 +172,12 @@ def coordinate(
     n_draws: int, seed: int, as_json: bool, html: Path | None,
 ) -> None:  # fmt: skip
     """Seats flipped against coordination q, with 90% intervals (Monte Carlo, seeded)."""
+    _check_targets(html)
     run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
     _write_html(html, run)
     curve = run.curve
     if as_json:
-        _echo_json(
+        echo_json(
             {"election": election_id, "notes": list(run.forecast.notes), "seed": seed} | curve.to_json()
         )
         return
@@ -228,7 +233,9 @@ def _required_polls(polls: Path | None, name: str) -> Path:
     show_default=True,
     help="Monte Carlo draws of the correlated errors.",
 )
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the draws.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True, help="Seed of the draws."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
 def backtest(
@@ -241,12 +248,12 @@ def backtest(
             run = moscow_2019(store, moscow_folder(moscow), n_draws, seed, ruling_marks)
         payload = run.to_json()
         if as_json:
-            _echo_json(payload)
+            echo_json(payload)
         else:
             print_moscow(payload)
         return
     poll_table = _read_polls(_required_polls(polls, name))
-    with Store() as store:
+    with Store.reading() as store:
         if name == "russia-2016-2021":
             payload = russia_2016_2021(store, poll_table, n_draws, seed, training_cache()).to_json()
         elif name == "spb-2021":
@@ -256,7 +263,7 @@ def backtest(
         else:
             payload = sv_2021(store, poll_table, seed, training_cache()).to_json()
     if as_json:
-        _echo_json(payload)
+        echo_json(payload)
     else:
         _print_backtest(name, payload)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from smartvote.cli import console, main, reports_errors
+from smartvote.atomic import check_file_target, write_text
+from smartvote.cli import console, echo_json, main, reports_errors
 from smartvote.data.importers.tabular import read_table_file
 from smartvote.data.inputs import (
     DEFAULT_EFFECTIVE_N,
@@ -34,10 +34,6 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 _HTML = click.option(
     "--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write a self-contained HTML page."
 )
-
-
-def _echo_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
 @main.command("endorse")
@@ -64,7 +60,9 @@ def endorse(election_id: str, file: Path) -> None:
 @reports_errors
 def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, html: Path | None) -> None:
     """The coordination gap of every single-member district: margin, q*, flippable at q."""
-    with Store() as store:
+    if html is not None:
+        check_file_target(html)
+    with Store.reading() as store:
         found = gap_districts(store, election_id)
     districts, adjustments = found.districts, tuple[Adjustment, ...]()
     if adjust is not None:
@@ -77,7 +75,7 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
     if html is not None:
         _write_html(html, "gap_page", result, _own_effect(election_id, found.proxy))
     if as_json:
-        _echo_json(result.to_json())
+        echo_json(result.to_json())
     else:
         print_gap(result)
 
@@ -87,19 +85,23 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
 @click.option(
     "--boot", type=click.IntRange(min=100), default=2000, show_default=True, help="Bootstrap draws."
 )
-@click.option("--seed", type=int, default=2021, show_default=True, help="Seed of the bootstrap.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=2021, show_default=True, help="Seed of the bootstrap."
+)
 @_JSON
 @_HTML
 @reports_errors
 def effect(election_ids: tuple[str, ...], boot: int, seed: int, as_json: bool, html: Path | None) -> None:
     """The endorsement effect (split-ticket), pooled over elections with candidate results."""
-    with Store() as store:
+    if html is not None:
+        check_file_target(html)
+    with Store.reading() as store:
         units, excluded, districts = effect_inputs(store, list(election_ids))
     result = endorsement_effect(units, excluded, districts, boot, seed)
     if html is not None:
         _write_html(html, "effect_page", result)
     if as_json:
-        _echo_json(result.to_json())
+        echo_json(result.to_json())
     else:
         print_effect(result)
 
@@ -119,7 +121,7 @@ def polls(file: Path, effective_n: int, as_json: bool) -> None:
     """Poll shares with 95% margins, and their sensitivity to an assumed sample size."""
     summaries = summarize_polls(read_polls(read_table_file(file), str(file)), effective_n)
     if as_json:
-        _echo_json([s.to_json() for s in summaries])
+        echo_json([s.to_json() for s in summaries])
         return
     for s in summaries:
         print_poll(s)
@@ -147,7 +149,7 @@ def _own_effect(election_id: str, proxy: bool) -> EffectResult | None:
     """The endorsement effect of one election, for its page (None for a party-list proxy)."""
     if proxy:
         return None
-    with Store() as store:
+    with Store.reading() as store:
         units, excluded, districts = effect_inputs(store, [election_id])
     try:
         return endorsement_effect(units, excluded, districts, rng=2021)
@@ -159,7 +161,7 @@ def _write_html(path: Path, page: str, *results: Any) -> None:
     """Write HTML with the report's ``page`` function (matplotlib loads only here)."""
     from smartvote.pages import tactics as tactics_report
 
-    path.write_text(getattr(tactics_report, page)(*results), encoding="utf-8")
+    write_text(path, getattr(tactics_report, page)(*results))
     click.echo(f"wrote {path}", err=True)
 
 

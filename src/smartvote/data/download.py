@@ -12,6 +12,7 @@ import http.client
 import os
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -73,6 +74,7 @@ def fetch_file(
         return cached
     source = f"{mirror.rstrip('/')}/{file.name}" if mirror else file.url
     cache.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(cache)
     with tempfile.NamedTemporaryFile(dir=cache, prefix=".part-", delete=False) as tmp:
         part = Path(tmp.name)
     try:
@@ -86,6 +88,20 @@ def fetch_file(
     finally:
         part.unlink(missing_ok=True)
     return cached
+
+
+#: A part file untouched this long belongs to a download that died (a live one writes every
+#: block, and gives up after a 60 s timeout).
+STALE_PART_SECONDS = 600
+
+
+def remove_stale_parts(cache: Path) -> list[Path]:
+    """Remove the ``.part-*`` files that killed downloads left in ``cache``; returns them."""
+    now = time.time()
+    stale = [p for p in cache.glob(".part-*") if p.is_file() and now - p.stat().st_mtime > STALE_PART_SECONDS]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def fetch_all(

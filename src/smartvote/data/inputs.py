@@ -142,8 +142,9 @@ def read_polls(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         given = _text(raw, "sample_size", file, required=False) != ""
         if given.any():
             sizes[given] = _numbers(raw[given], "sample_size", file, whole=True)
-        if (sizes <= 0).any():
-            raise InputError(file, "sample size must be positive", _first(sizes <= 0), "sample_size")
+        negative = (sizes <= 0).fillna(False).astype(bool)
+        if negative.any():
+            raise InputError(file, "sample size must be positive", _first(negative), "sample_size")
     shares = _numbers(raw, "share_percent", file, whole=False)
     bad = (shares < 0) | (shares > 100)
     if bad.any():
@@ -160,6 +161,7 @@ def read_polls(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         }
     )
     out["party_id"] = _party_ids(out["party"], file)
+    _refuse_contradictions(out, file)
     totals = out.groupby(["pollster", "published", "population"])["share_percent"].sum()
     if (totals > 100.05).any():
         poll = totals.index[totals > 100.05][0]
@@ -167,6 +169,31 @@ def read_polls(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             file, f"shares of poll {poll[0]} {poll[1]} add up to more than 100", column="share_percent"
         )
     return out
+
+
+_POLL = ["pollster", "published", "population"]
+
+
+def _refuse_contradictions(polls: pd.DataFrame, file: str) -> None:
+    """One party twice in one poll, or two sample sizes for one poll: either would be resolved
+    silently (summed, or the first taken), so the row that contradicts an earlier one is refused."""
+    twice = polls.duplicated([*_POLL, "party_id"])
+    if twice.any():
+        row = polls[twice].iloc[0]
+        raise InputError(
+            file, f"party {row['party']!r} appears twice in poll {row['pollster']} {row['published']}",
+            _first(twice), "party",
+        )  # fmt: skip
+    sizes = polls["sample_size"].astype("Float64")
+    first = sizes.groupby([polls[c] for c in _POLL], dropna=False).transform("first")
+    other = (sizes.notna() & first.notna() & (sizes != first)).fillna(False).astype(bool)
+    if other.any():
+        row = polls[other].iloc[0]
+        raise InputError(
+            file, f"poll {row['pollster']} {row['published']} gives two sample sizes "
+            f"({int(first[other].iloc[0])} and {int(row['sample_size'])})",
+            _first(other), "sample_size",
+        )  # fmt: skip
 
 
 def read_adjustments(raw: pd.DataFrame, file: str, vote_date: date | None = None) -> pd.DataFrame:

@@ -188,13 +188,13 @@ class ShpilkinValidation:
 
     @property
     def error(self) -> np.ndarray:
-        """(A - injected) / injected per election."""
-        return (self.anomalous - self.injected) / self.injected
+        """(A - injected) / injected per election; NaN where nothing was injected."""
+        return _relative(self.anomalous - self.injected, self.injected)
 
     @property
     def difference_error(self) -> np.ndarray:
-        """(A - A(no fraud) - injected) / injected per election."""
-        return (self.anomalous - self.baseline - self.injected) / self.injected
+        """(A - A(no fraud) - injected) / injected per election; NaN where nothing was injected."""
+        return _relative(self.anomalous - self.baseline - self.injected, self.injected)
 
     @property
     def within(self) -> Proportion:
@@ -207,21 +207,39 @@ class ShpilkinValidation:
     def __str__(self) -> str:
         pct = f"{100 * self.tolerance:g}%"
         stuffing = f"{100 * self.stuffing.min():g}-{100 * self.stuffing.max():g}%"
+        lines = [
+            f"Shpilkin's estimate on {self.elections} synthetic elections of {self.stations:,} stations "
+            f"(stuffing {stuffing} of the leader's votes)",
+            f"votes injected: mean {self.injected.mean():,.0f}; "
+            f"anomalous votes A: mean {self.anomalous.mean():,.0f}",
+        ]
+        if not (self.injected > 0).any():
+            return "\n".join(
+                [
+                    *lines,
+                    "no votes injected: a relative error is undefined; A on these fraud-free elections "
+                    f"is the method's bias, mean {self.baseline.mean():,.0f} votes",
+                ]
+            )
         return "\n".join(
             [
-                f"Shpilkin's estimate on {self.elections} synthetic elections of {self.stations:,} stations "
-                f"(stuffing {stuffing} of the leader's votes)",
-                f"votes injected: mean {self.injected.mean():,.0f}; "
-                f"anomalous votes A: mean {self.anomalous.mean():,.0f}",
+                *lines,
                 f"A within {pct} of the injected votes: {self.within}; "
-                f"relative error mean {100 * self.error.mean():+.2f}%, "
-                f"max |error| {100 * np.abs(self.error).max():.2f}%",
+                f"relative error mean {100 * np.nanmean(self.error):+.2f}%, "
+                f"max |error| {100 * np.nanmax(np.abs(self.error)):.2f}%",
                 f"A - A(same election without fraud) within {pct}: {self.difference_within}; "
-                f"relative error mean {100 * self.difference_error.mean():+.2f}%",
+                f"relative error mean {100 * np.nanmean(self.difference_error):+.2f}%",
                 f"bias, A(no fraud): mean {self.baseline.mean():,.0f} votes "
-                f"({100 * (self.baseline / self.injected).mean():.1f}% of the injected votes)",
+                f"({100 * np.nanmean(_relative(self.baseline, self.injected)):.1f}% of the injected votes)",
             ]
         )
+
+
+def _relative(difference: np.ndarray, injected: np.ndarray) -> np.ndarray:
+    """``difference / injected``, NaN (without a warning) where nothing was injected."""
+    out = np.full(len(injected), np.nan)
+    np.divide(difference, injected, out=out, where=injected > 0)
+    return out
 
 
 def validate_shpilkin(

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from smartvote import settings
+from smartvote.atomic import write_text
 from smartvote.data.catalogue import BASELINE_OF, CATALOGUE, TRAINING_PAIR, dataset
 from smartvote.data.download import fetch_file
 from smartvote.data.inputs import read_polls
@@ -164,8 +165,8 @@ def _ruling_party(choices: pd.DataFrame) -> str | None:
 
 def _save(cache: Path, training: Training) -> None:
     scales = training.scales
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(
+    write_text(
+        cache,
         json.dumps(
             {
                 "regional": scales.regional,
@@ -177,7 +178,6 @@ def _save(cache: Path, training: Training) -> None:
                 "carried_over": training.carried_over,
             }
         ),
-        encoding="utf-8",
     )
 
 

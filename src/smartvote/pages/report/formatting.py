@@ -23,8 +23,8 @@ def p_text(log10_p: float | None) -> str:
 
 
 def num(value: float | None, digits: int) -> str:
-    """A number with ``digits`` decimals, "n/a" when undefined."""
-    return "n/a" if value is None else f"{value:.{digits}f}"
+    """A number with ``digits`` decimals (thousands separated), "n/a" when undefined."""
+    return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
 def signed(value: float | None, digits: int = 1) -> str:

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from smartvote.atomic import atomic_files, output_folder
+from smartvote.jsonout import dumps
 from smartvote.pages.report.analysis import Analysis, Progress, no_progress
 from smartvote.pages.report.document import report_document
 from smartvote.pages.report.figures import FIGURES, png
@@ -23,19 +25,21 @@ class ReportFiles:
 
 
 def write_report(analysis: Analysis, out: Path, progress: Progress = no_progress) -> ReportFiles:
-    """Write ``report.html``, ``report.json`` and one PNG per figure into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write ``report.html``, ``report.json`` and one PNG per figure into ``out``, all at once:
+    every file is rendered into a staging folder first and renamed into place only when all are
+    complete (:func:`smartvote.atomic.atomic_files`), so a failure leaves the old report whole."""
+    output_folder(out)
     images: dict[str, bytes] = {}
     for done, (name, draw) in enumerate(FIGURES.items()):
         progress("figures", done, len(FIGURES))
         images[name] = png(draw(analysis))
     progress("figures", len(FIGURES), len(FIGURES))
-    paths = tuple(out / f"{name}.png" for name in images)
-    for path, data in zip(paths, images.values(), strict=True):
-        path.write_bytes(data)
     document = report_document(analysis, {name: f"{name}.png" for name in images})
-    json_path = out / "report.json"
-    json_path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    html_path = out / "report.html"
-    html_path.write_text(render_html(document, images), encoding="utf-8")
-    return ReportFiles(html_path, json_path, paths, document)
+    html = render_html(document, images)
+    with atomic_files(out) as staging:
+        for name, data in images.items():
+            (staging / f"{name}.png").write_bytes(data)
+        (staging / "report.json").write_text(dumps(document, indent=1), encoding="utf-8")
+        (staging / "report.html").write_text(html, encoding="utf-8")
+    paths = tuple(out / f"{name}.png" for name in images)
+    return ReportFiles(out / "report.html", out / "report.json", paths, json.loads(dumps(document)))
