@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from smartvote.data import store as store_module
 from smartvote.cli import main
+from smartvote.data import store as store_module
 
 PROJECT = Path(__file__).resolve().parents[1]
 

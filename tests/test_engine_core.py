@@ -27,7 +27,7 @@ from smartvote.engine.recommend import (
     NO_RULING,
     TOO_CLOSE,
     WINS_ALONE,
-    Simulation,
+    EngineDraws,
     beat_probabilities,
     grid_index,
     recommend,
@@ -160,8 +160,8 @@ def _field(names: list[tuple[str, ...]], ruling: list[int]) -> Field:
 
 def _simulation(
     first: list[list[list[int]]], ruling_won: list[list[bool]], mean: list[list[float]]
-) -> Simulation:
-    return Simulation(np.array(first, dtype=np.uint8), np.array(ruling_won), np.array(mean))
+) -> EngineDraws:
+    return EngineDraws(np.array(first, dtype=np.uint8), np.array(ruling_won), np.array(mean))
 
 
 def test_recommendation_flags_and_probabilities_by_hand() -> None:

@@ -14,7 +14,7 @@ from scipy import stats
 from smartvote.data.store import Store
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.integer import (
-    COUNTS,
+    COUNT_KINDS,
     WEIGHTS,
     integer_histogram,
     integer_monte_carlo,
@@ -111,7 +111,7 @@ def test_injected_integer_shares_are_found() -> None:
 
 def test_result_access_and_summary() -> None:
     result = integer_test(*honest_election(2_000, np.random.default_rng(1)), turnout_from="boxes")
-    assert len(result.tests) == len(COUNTS) * len(WEIGHTS)
+    assert len(result.tests) == len(COUNT_KINDS) * len(WEIGHTS)
     assert result.get() is result.get("either", "stations")
     assert result.turnout_from == "boxes" and "2,000 stations" in str(result)
     with pytest.raises(ValueError, match="no test"):
@@ -129,7 +129,7 @@ def test_groups_are_the_test_on_their_own_stations() -> None:
         alone = integer_test(*(c[groups == name] for c in counts), turnout_from="boxes")
         assert by_group[name].tests == alone.tests
     national = integer_test(*counts, turnout_from="boxes")
-    for count in COUNTS:
+    for count in COUNT_KINDS:
         total = sum(r.get(count).observed for r in by_group.values())
         assert total == national.get(count).observed
 

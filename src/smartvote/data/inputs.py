@@ -19,7 +19,7 @@ from smartvote.errors import InputError
 from smartvote.tactics.parties import label_key, party_mapping
 
 ENDORSEMENT_COLUMNS = ("district", "district_name", "candidate", "party")
-CONTEST_COLUMNS = ("district", "name", "party", "ballot_position", "ruling", "incumbent", "endorsed")
+CONTEST_INPUT_COLUMNS = ("district", "name", "party", "ballot_position", "ruling", "incumbent", "endorsed")
 POLL_COLUMNS = ("pollster", "published", "population", "party", "share_percent", "source")
 ADJUSTMENT_COLUMNS = ("district", "candidate", "effect_pp", "reason", "source", "published")
 
@@ -116,7 +116,7 @@ def read_endorsements(raw: pd.DataFrame, file: str) -> pd.DataFrame:
 
 def read_contest(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     """Candidates of single-member districts; at most one ruling and one endorsed per district."""
-    _require(raw, CONTEST_COLUMNS, file)
+    _require(raw, CONTEST_INPUT_COLUMNS, file)
     out = pd.DataFrame(
         {
             "district": _numbers(raw, "district", file, whole=True),

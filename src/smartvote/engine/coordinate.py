@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from smartvote.engine.recommend import GRID, NEVER, STEPS, Simulation
+from smartvote.engine.recommend import GRID, NEVER, STEPS, EngineDraws
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class CoordinationCurve:
         }
 
 
-def flips_per_draw(sim: Simulation, picks: np.ndarray) -> np.ndarray:
+def flips_per_draw(sim: EngineDraws, picks: np.ndarray) -> np.ndarray:
     """Seats flipped at each grid q in each draw: (draws, 101)."""
     n, n_districts, _ = sim.first.shape
     first = sim.first[:, np.arange(n_districts), picks]  # (draws, districts): the pick's threshold
@@ -52,7 +52,7 @@ def flips_per_draw(sim: Simulation, picks: np.ndarray) -> np.ndarray:
     return np.cumsum(counts, axis=1)[:, : STEPS + 1]
 
 
-def coordination_curve(sim: Simulation, picks: np.ndarray) -> CoordinationCurve:
+def coordination_curve(sim: EngineDraws, picks: np.ndarray) -> CoordinationCurve:
     flips = flips_per_draw(sim, picks)
     low, median, high = np.percentile(flips, [5, 50, 95], axis=0)
     return CoordinationCurve(

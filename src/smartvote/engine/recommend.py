@@ -39,7 +39,7 @@ NO_RULING = "no ruling candidate"
 
 
 @dataclass(frozen=True)
-class Simulation:
+class EngineDraws:
     """Per-draw flip thresholds as grid indices, and whether R won each district at q = 0.
 
     ``first[i, d, s]`` is the first grid index k at which slot s beats the ruling candidate in
@@ -99,7 +99,7 @@ def thresholds(
     return first, won
 
 
-def simulate(field: Field, scales: Scales, n: int, rng: int | np.random.Generator | None) -> Simulation:
+def simulate(field: Field, scales: Scales, n: int, rng: int | np.random.Generator | None) -> EngineDraws:
     """Run ``n`` draws of the strength model and keep each draw's thresholds."""
     generator = np.random.default_rng(rng)
     firsts, wons = [], []
@@ -109,10 +109,10 @@ def simulate(field: Field, scales: Scales, n: int, rng: int | np.random.Generato
         firsts.append(first)
         wons.append(won)
         total += shares.sum(axis=0)
-    return Simulation(np.concatenate(firsts), np.concatenate(wons), total / n)
+    return EngineDraws(np.concatenate(firsts), np.concatenate(wons), total / n)
 
 
-def beat_probabilities(sim: Simulation, chunk: int = 500) -> np.ndarray:
+def beat_probabilities(sim: EngineDraws, chunk: int = 500) -> np.ndarray:
     """P(slot beats the ruling candidate | q) for every district, slot and grid q: (d, s, 101).
 
     A histogram of the thresholds per (district, slot), built ``chunk`` draws at a time (to stay
@@ -165,7 +165,7 @@ class Recommendation:
 
 
 def recommend(
-    field: Field, sim: Simulation, q: float = DEFAULT_Q, scales: Scales | None = None
+    field: Field, sim: EngineDraws, q: float = DEFAULT_Q, scales: Scales | None = None
 ) -> Recommendation:
     """The pick, flags and explanation of every district of ``field`` at coordination ``q``."""
     k = grid_index(q)
@@ -181,7 +181,7 @@ def recommend(
     )
 
 
-def _district_pick(field: Field, sim: Simulation, probabilities: np.ndarray, d: int, k: int) -> DistrictPick:
+def _district_pick(field: Field, sim: EngineDraws, probabilities: np.ndarray, d: int, k: int) -> DistrictPick:
     names = field.names[d]
     backed = field.backed[d] if field.backed is not None else np.arange(field.shape[1]) == field.ruling[d]
     slots = [s for s in range(len(names)) if not backed[s]]

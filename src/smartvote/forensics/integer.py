@@ -25,7 +25,7 @@ from scipy import special
 from smartvote.forensics.poisson_binomial import log_saddlepoint_upper_tail, moments
 
 #: "turnout or share" integer, "share integer" (whatever the turnout), "turnout integer".
-COUNTS: tuple[str, ...] = ("either", "share", "turnout")
+COUNT_KINDS: tuple[str, ...] = ("either", "share", "turnout")
 #: What each integer station adds to the count: 1, its registered voters, its ballots, its leader's votes.
 WEIGHTS: tuple[str, ...] = ("stations", "registered", "ballots", "leader")
 #: Where the ballots ``B`` of the turnout come from: issued (the default) or found in the boxes.
@@ -123,7 +123,7 @@ def _pick(tests: tuple[_T, ...], count: str, weight: str) -> _T:
     for test in tests:
         if test.count == count and test.weight == weight:
             return test
-    raise ValueError(f"no test {count!r} x {weight!r}; counts are {COUNTS}, weights {WEIGHTS}")
+    raise ValueError(f"no test {count!r} x {weight!r}; counts are {COUNT_KINDS}, weights {WEIGHTS}")
 
 
 def _p_text(log10_p: float) -> str:
@@ -345,7 +345,7 @@ def _results(
 ) -> IntegerResult:
     tests = tuple(
         _exact_test(count, weight, flags[count][rows], probs[count][rows], w[rows])
-        for count in COUNTS
+        for count in COUNT_KINDS
         for weight, w in st.weights().items()
     )
     return IntegerResult(tests, int(rows.sum()), st.turnout_from)
@@ -391,7 +391,7 @@ def integer_monte_carlo(
     st = _prepare(registered, issued, boxes, leader, turnout_from)
     weights = st.weights()
     observed = _integer_flags(st.ballots, st.registered, st.leader, st.boxes)
-    simulated = np.empty((draws, len(COUNTS), len(WEIGHTS)))
+    simulated = np.empty((draws, len(COUNT_KINDS), len(WEIGHTS)))
     chunk = max(1, 2_000_000 // max(len(st.registered), 1))
     for start in range(0, draws, chunk):
         size = min(chunk, draws - start)
@@ -400,7 +400,7 @@ def integer_monte_carlo(
             progress(start + size, draws)
     tests = tuple(
         _monte_carlo_test(count, weight, float(w[observed[count]].sum()), simulated[:, i, j])
-        for i, count in enumerate(COUNTS)
+        for i, count in enumerate(COUNT_KINDS)
         for j, (weight, w) in enumerate(weights.items())
     )
     return IntegerMonteCarlo(tests, len(st.registered), turnout_from, draws)
@@ -415,7 +415,7 @@ def _simulate(
     leader = rng.binomial(st.boxes, st.leader / st.boxes, size=shape)
     flags = _integer_flags(ballots, st.registered, leader, st.boxes)
     w = np.stack([weights[name] for name in WEIGHTS], axis=1).astype(float)
-    return np.stack([flags[c].astype(float) @ w for c in COUNTS], axis=1)
+    return np.stack([flags[c].astype(float) @ w for c in COUNT_KINDS], axis=1)
 
 
 def _monte_carlo_test(count: str, weight: str, observed: float, draws: np.ndarray) -> MonteCarloTest:
