@@ -180,7 +180,7 @@ def validate(
     with Progress(*columns, console=progress_console(), transient=True) as bar:
         task = bar.add_task(f"validating {method}", total=elections)
 
-        def advance(done: int, total: int) -> None:
+        def advance(step: str, done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         try:

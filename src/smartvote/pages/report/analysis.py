@@ -7,7 +7,6 @@ writing files are the job of :mod:`smartvote.pages.report.writer`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,13 +15,7 @@ from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import StationArrays
 from smartvote.forensics.integer import IntegerResult, IntegerTest, integer_test, integer_test_by_group
 from smartvote.model import Election
-
-#: ``progress(step, done, total)``: a long step reports how far it is.
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(step: str, done: int, total: int) -> None:
-    """The default progress callback: report nothing."""
+from smartvote.progress import Progress, no_progress
 
 
 @dataclass(frozen=True)

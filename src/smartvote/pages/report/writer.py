@@ -8,10 +8,11 @@ from pathlib import Path
 
 from smartvote.atomic import atomic_files, output_folder
 from smartvote.jsonout import dumps
-from smartvote.pages.report.analysis import Analysis, Progress, no_progress
+from smartvote.pages.report.analysis import Analysis
 from smartvote.pages.report.document import report_document
 from smartvote.pages.report.figures import FIGURES, png
 from smartvote.pages.report.html import render_html
+from smartvote.progress import Progress, no_progress
 
 
 @dataclass(frozen=True)
