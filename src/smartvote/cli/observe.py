@@ -54,10 +54,10 @@ def init(election: str, frame_dir: Path | None, from_store: bool, title: str, k:
     else:
         assert frame_dir is not None
         tables = read_frame(frame_dir)
-    storage = _storage(db, photos)
-    migrate(storage.engine)
     when = purge_after.date() if hasattr(purge_after, "date") else None
-    token = storage.create_election(election, title or election, *tables, k=k, purge_after=when)
+    with _storage(db, photos) as storage:
+        migrate(storage.engine)
+        token = storage.create_election(election, title or election, *tables, k=k, purge_after=when)
     contests, stations, _ = tables
     click.echo(f"election {election}: {len(contests)} contests, {len(stations)} stations", err=True)
     click.echo("organiser token (shown once; keep it offline):", err=True)
@@ -73,8 +73,8 @@ def init(election: str, frame_dir: Path | None, from_store: bool, title: str, k:
 @reports_errors
 def issue_tokens(role: str, n: int, qr: Path | None, election: str | None, db: str | None) -> None:
     """Print N new random tokens (160 bits each), once; only their SHA-256 is stored."""
-    storage = _storage(db, None)
-    batch, tokens = storage.issue_tokens(election or storage.only_election(), role, n)
+    with _storage(db, None) as storage:
+        batch, tokens = storage.issue_tokens(election or storage.only_election(), role, n)
     if qr is not None:
         qr.mkdir(parents=True, exist_ok=True)
         for i, token in enumerate(tokens, start=1):
@@ -95,7 +95,8 @@ def revoke_token(token: str | None, batch: str | None, db: str | None) -> None:
         raise click.UsageError("give either TOKEN or --batch")
     if token == "-":
         token = sys.stdin.readline().strip()
-    n = _storage(db, None).revoke(token=token, batch=batch)
+    with _storage(db, None) as storage:
+        n = storage.revoke(token=token, batch=batch)
     click.echo(f"revoked {n} token{'s' if n != 1 else ''}")
 
 
@@ -106,8 +107,8 @@ def revoke_token(token: str | None, batch: str | None, db: str | None) -> None:
 @reports_errors
 def purge(election: str | None, db: str | None, photos: Path | None) -> None:
     """After the election's purge date, delete what the evidence packs do not need."""
-    storage = _storage(db, photos)
-    counts = storage.purge(election or storage.only_election(), date.today())
+    with _storage(db, photos) as storage:
+        counts = storage.purge(election or storage.only_election(), date.today())
     click.echo(f"purged {counts['submissions']} submissions and {counts['photos']} photos")
 
 
@@ -126,13 +127,12 @@ def serve(db: str | None, photos: Path | None, host: str, port: int, workers: in
     import uvicorn
 
     settings = Settings.from_env(db, photos)
-    storage = Storage(settings.database_url, settings.photo_dir)
-    try:
-        storage.election(storage.only_election())
-    except SmartvoteError as exc:
-        raise SmartvoteError(f"{exc}: run `smartvote observe init` first") from exc
-    removed = storage.sweep_photos()
-    storage.close()
+    with Storage(settings.database_url, settings.photo_dir) as storage:
+        try:
+            storage.election(storage.only_election())
+        except SmartvoteError as exc:
+            raise SmartvoteError(f"{exc}: run `smartvote observe init` first") from exc
+        removed = storage.sweep_photos()
     if removed:
         click.echo(f"removed {len(removed)} temporary or unreferenced photo files", err=True)
     os.environ.update(settings.to_env())

@@ -42,7 +42,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (429, "More requests from this token than its per-minute limit"),
     )
 }
-OBSERVER, MODERATOR, ORGANISER = ("observer", "moderator", "organiser"), ("moderator", "organiser"), ("organiser",)
+#: Who may do what: everyone reads (observers only their own), observers and organisers submit,
+#: moderators and organisers moderate, organisers alone change settings and see token batches.
+EVERYONE, SUBMITTERS = ("observer", "moderator", "organiser"), ("observer", "organiser")
+MODERATORS, ORGANISERS = ("moderator", "organiser"), ("organiser",)
 bearer = HTTPBearer(auto_error=False, description="A token issued by `smartvote observe issue-tokens`")
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 PhotoNumber = Annotated[int, Path(ge=1, le=MAX_PHOTOS)]
@@ -122,9 +125,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
         return dependency
 
-    Observer = Annotated[Principal, Depends(principal(OBSERVER))]
-    Moderator = Annotated[Principal, Depends(principal(MODERATOR))]
-    Organiser = Annotated[Principal, Depends(principal(ORGANISER))]
+    Reader = Annotated[Principal, Depends(principal(EVERYONE))]
+    Submitter = Annotated[Principal, Depends(principal(SUBMITTERS))]
+    Moderator = Annotated[Principal, Depends(principal(MODERATORS))]
+    Organiser = Annotated[Principal, Depends(principal(ORGANISERS))]
 
     @app.get("/api/v1/health", response_model=schemas.Health, tags=["service"])
     async def health() -> dict[str, bool]:
@@ -132,12 +136,12 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         return {"ok": True}
 
     @app.get("/api/v1/me", response_model=schemas.Me, tags=["service"])
-    async def me(who: Observer) -> dict[str, str]:
+    async def me(who: Reader) -> dict[str, str]:
         """The token's role, election and per-election pseudonym."""
         return {"role": who.role, "election": who.election, "pseudonym": who.pseudonym}
 
     @app.get("/api/v1/frame", tags=["service"])
-    async def frame(who: Observer) -> dict[str, Any]:
+    async def frame(who: Reader) -> dict[str, Any]:
         """The election's contests with their forms (lines, labels, rules) and choices."""
         got = await run_in_threadpool(store.frame, who.election)
         return {
@@ -153,7 +157,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     @app.post("/api/v1/submissions", status_code=201, response_model=schemas.SubmissionOut,
               responses={200: {"model": schemas.SubmissionOut, "description": "A retry: the same receipt"}},
               tags=["submissions"])
-    async def submit(body: schemas.SubmissionIn, who: Observer) -> JSONResponse:
+    async def submit(body: schemas.SubmissionIn, who: Submitter) -> JSONResponse:
         """Store a protocol; answered only after the transaction committed.
 
         201 with the receipt; 200 with the same receipt for a retry of the same id and content;
@@ -166,14 +170,14 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     @app.get("/api/v1/submissions", response_model=list[schemas.SubmissionOut], tags=["submissions"])
     async def submissions(
-        who: Observer, contest: Filter = None, station: Filter = None,
+        who: Reader, contest: Filter = None, station: Filter = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> list[dict[str, Any]]:
         """An observer's own submissions; every submission for moderators and organisers."""
         return await run_in_threadpool(store.submissions, who, contest, station, limit, offset)
 
     @app.get("/api/v1/submissions/{submission}", response_model=schemas.SubmissionOut, tags=["submissions"])
-    async def one_submission(submission: Id, who: Observer) -> dict[str, Any]:
+    async def one_submission(submission: Id, who: Reader) -> dict[str, Any]:
         """One submission (an observer's own only)."""
         return await run_in_threadpool(store.submission, who, submission)
 
@@ -186,13 +190,11 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         }}},
         tags=["submissions"],
     )
-    async def put_photo(submission: Id, n: PhotoNumber, request: Request, who: Observer) -> JSONResponse:
+    async def put_photo(submission: Id, n: PhotoNumber, request: Request, who: Submitter) -> JSONResponse:
         """Attach page ``n`` of the protocol: re-encoded without any metadata, written durably."""
         kind = request.headers.get("content-type", "").split(";")[0].strip()
         if kind not in ("image/jpeg", "image/png"):
             raise Invalid("a photo is sent as image/jpeg or image/png")
-        if who.role == "moderator":
-            raise Forbidden("the moderator role may not add photos")
         photo = await run_in_threadpool(clean, await request.body())
         created = await run_in_threadpool(store.add_photo, who, submission, n, photo)
         out = {"submission": submission, "n": n, "sha256": photo.sha256, "size": len(photo.data),
@@ -202,7 +204,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     @app.get("/api/v1/submissions/{submission}/photos/{n}", tags=["submissions"],
              responses={200: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
                               "description": "The stored JPEG"}})
-    async def get_photo(submission: Id, n: PhotoNumber, who: Observer) -> FileResponse:
+    async def get_photo(submission: Id, n: PhotoNumber, who: Reader) -> FileResponse:
         """A stored photo (an observer's own only)."""
         path = await run_in_threadpool(store.photo, who, submission, n)
         return FileResponse(path, media_type="image/jpeg")

@@ -145,6 +145,12 @@ class Storage:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def t(self, name: str) -> sa.Table:
         """A table of the schema (reflected once, after the migrations ran)."""
         if not self._tables:
@@ -220,7 +226,8 @@ class Storage:
                 },
             )
             for name, frame in (("contests", contests), ("stations", stations), ("choices", choices)):
-                rows = [{"election": election, **r} for r in frame.to_dict("records")]
+                clean = frame.astype(object).where(frame.notna(), None)
+                rows = [{"election": election, **r} for r in clean.to_dict("records")]
                 for start in range(0, len(rows), _CHUNK):
                     conn.execute(self.t(name).insert(), rows[start : start + _CHUNK])
             return self._issue(conn, election, "organiser", 1, "init")[0]
