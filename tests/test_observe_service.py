@@ -8,6 +8,7 @@ and the authorisation matrix of every route.
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,7 +50,8 @@ class Service:
         return self.client.request(method, path, headers=headers, **kwargs)
 
     def submit(self, token: str, body: dict[str, Any]) -> Any:
-        return self.call("POST", "/api/v1/submissions", token, json=body)
+        return self.call("POST", "/api/v1/submissions", token, content=json.dumps(body),
+                         headers={"content-type": "application/json"})
 
     def count(self, table: str) -> int:
         with self.storage.engine.connect() as conn:
