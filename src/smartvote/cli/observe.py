@@ -124,8 +124,6 @@ def purge(election: str | None, db: str | None, photos: Path | None) -> None:
 def serve(db: str | None, photos: Path | None, host: str, port: int, workers: int,
           proxy_headers: bool, forwarded_allow_ips: str) -> None:
     """Serve the API under uvicorn, with its access log off (it would record client addresses)."""
-    import uvicorn
-
     settings = Settings.from_env(db, photos)
     with Storage(settings.database_url, settings.photo_dir) as storage:
         try:
@@ -136,22 +134,5 @@ def serve(db: str | None, photos: Path | None, host: str, port: int, workers: in
     if removed:
         click.echo(f"removed {len(removed)} temporary or unreferenced photo files", err=True)
     os.environ.update(settings.to_env())
-    uvicorn.run(
-        "smartvote.observe.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-        access_log=False, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
-        server_header=False, date_header=False, log_config=LOG_CONFIG,
-    )
-
-
-#: uvicorn's own logs (start-up, errors) and the service's request lines; no access log.
-LOG_CONFIG = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(name)s %(levelname)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
-    "loggers": {
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
-        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
-        "smartvote.observe": {"handlers": ["stderr"], "level": "INFO"},
-    },
-}
+    args = [host, str(port), str(workers), "1" if proxy_headers else "0", forwarded_allow_ips]
+    os.execv(sys.executable, [sys.executable, "-m", "smartvote.observe.server", *args])
