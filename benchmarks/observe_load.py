@@ -44,8 +44,20 @@ from smartvote.observe.storage import Storage, migrate
 SMARTVOTE = str(Path(sys.executable).with_name("smartvote"))
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 STATIONS = 2000
-LINES = {"1": 1500, "2": 1300, "3": 0, "4": 551, "5": 20, "6": 729, "7": 20, "8": 551, "9": 15, "10": 556,
-         "11": 0, "12": 0}
+LINES = {
+    "1": 1500,
+    "2": 1300,
+    "3": 0,
+    "4": 551,
+    "5": 20,
+    "6": 729,
+    "7": 20,
+    "8": 551,
+    "9": 15,
+    "10": 556,
+    "11": 0,
+    "12": 0,
+}
 CHOICES = {"1": 300, "2": 200, "3": 56}
 
 
@@ -53,8 +65,16 @@ def frame() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     stations = [str(i) for i in range(1, STATIONS + 1)]
     return (
         pd.DataFrame({"contest": ["federal-list"], "form": ["ru-duma-list"]}),
-        pd.DataFrame({"contest": "federal-list", "station": stations, "region": "R", "tik": "T",
-                      "number": range(1, STATIONS + 1), "registered": 1500}),
+        pd.DataFrame(
+            {
+                "contest": "federal-list",
+                "station": stations,
+                "region": "R",
+                "tik": "T",
+                "number": range(1, STATIONS + 1),
+                "registered": 1500,
+            }
+        ),
         pd.DataFrame({"contest": "federal-list", "choice": list(CHOICES), "name": ["A", "B", "C"]}),
     )
 
@@ -89,9 +109,22 @@ class Server:
     def start(self) -> None:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [SMARTVOTE, "observe", "serve", "--db", self.db, "--photos", str(self.photos),
-                 "--port", str(self.port), "--workers", str(self.workers)],
-                stdout=log, stderr=log, start_new_session=True,
+                [
+                    SMARTVOTE,
+                    "observe",
+                    "serve",
+                    "--db",
+                    self.db,
+                    "--photos",
+                    str(self.photos),
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -143,13 +176,20 @@ class Run:
     def body(self, i: int) -> tuple[str, dict[str, Any]]:
         sid = str(uuid.uuid4())
         token = self.tokens[i % len(self.tokens)]
-        body = {"id": sid, "contest": "federal-list", "station": str(1 + i % STATIONS), "kind": "protocol",
-                "lines": LINES, "choices": CHOICES}
+        body = {
+            "id": sid,
+            "contest": "federal-list",
+            "station": str(1 + i % STATIONS),
+            "kind": "protocol",
+            "lines": LINES,
+            "choices": CHOICES,
+        }
         self.bodies[sid] = (token, body)
         return token, body
 
-    async def send(self, session: aiohttp.ClientSession, base: str, token: str, body: dict[str, Any],
-                   scheduled: float) -> None:
+    async def send(
+        self, session: aiohttp.ClientSession, base: str, token: str, body: dict[str, Any], scheduled: float
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"}
         try:
             if body["id"] not in self.acked:
@@ -162,20 +202,27 @@ class Run:
                 self.latency.append(time.perf_counter() - scheduled)
             if self.photo is not None and body["id"] not in self.photo_acked:
                 url = f"{base}/api/v1/submissions/{body['id']}/photos/1"
-                async with session.put(url, data=self.photo,
-                                       headers={**headers, "Content-Type": "image/jpeg"}) as answer:
+                async with session.put(
+                    url, data=self.photo, headers={**headers, "Content-Type": "image/jpeg"}
+                ) as answer:
                     await answer.read()
                     if answer.status not in (200, 201):
-                        self.errors[f"photo {answer.status}"] = self.errors.get(f"photo {answer.status}", 0) + 1
+                        self.errors[f"photo {answer.status}"] = (
+                            self.errors.get(f"photo {answer.status}", 0) + 1
+                        )
                         return
                 self.photo_acked.add(body["id"])
                 self.photo_latency.append(time.perf_counter() - scheduled)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
             name = type(exc).__name__
             self.errors[name] = self.errors.get(name, 0) + 1
 
     def pending(self) -> list[str]:
-        return [i for i in self.bodies if i not in self.acked or (self.photo is not None and i not in self.photo_acked)]
+        return [
+            i
+            for i in self.bodies
+            if i not in self.acked or (self.photo is not None and i not in self.photo_acked)
+        ]
 
 
 async def open_loop(run: Run, base: str, rate: float, seconds: float, crash: Server | None) -> float:
@@ -194,7 +241,9 @@ async def open_loop(run: Run, base: str, rate: float, seconds: float, crash: Ser
                 await asyncio.sleep(delay)
             if crash is not None and restart is None and i >= n // 2:
                 crash.kill()
-                print(f"  killed the server's process group after {len(run.acked)} acknowledgements", flush=True)
+                print(
+                    f"  killed the server's process group after {len(run.acked)} acknowledgements", flush=True
+                )
                 restart = asyncio.create_task(asyncio.to_thread(crash.start))
             token, body = run.body(i)
             tasks.append(asyncio.create_task(run.send(session, "", token, body, scheduled)))
@@ -212,14 +261,14 @@ async def drain(run: Run, base: str) -> int:
             pending = run.pending()
             if not pending:
                 return rounds - 1
-            sem = asyncio.Semaphore(32)
 
-            async def one(sid: str) -> None:
+            async def one(sid: str, sem: asyncio.Semaphore) -> None:
                 async with sem:
                     token, body = run.bodies[sid]
                     await run.send(session, "", token, body, time.perf_counter())
 
-            await asyncio.gather(*(one(s) for s in pending))
+            sem = asyncio.Semaphore(32)
+            await asyncio.gather(*(one(s, sem) for s in pending))
             await asyncio.sleep(0.5)
     return -1
 
@@ -274,9 +323,12 @@ def one_backend(backend: str, args: argparse.Namespace) -> bool:
         photo = protocol_photo() if args.photos else None
         rate = args.rate if args.rate else (20.0 if args.photos else 400.0)
         per_token = rate * 60 / args.tokens
-        print(f"{backend}: {rate:g}/s for {args.seconds:g} s from {args.tokens} tokens "
-              f"({per_token:.0f} per token and minute; limit 60){'; photo ' + f'{len(photo):,} bytes' if photo else ''}",
-              flush=True)
+        print(
+            f"{backend}: {rate:g}/s for {args.seconds:g} s from {args.tokens} tokens "
+            f"({per_token:.0f} per token and minute; limit 60)"
+            + (f"; photo {len(photo):,} bytes" if photo else ""),
+            flush=True,
+        )
         run = Run(tokens, photo)
         client_cpu, server_cpu = time.process_time(), server.cpu()
         offered = asyncio.run(open_loop(run, base, rate, args.seconds, server if args.crash else None))
@@ -296,22 +348,34 @@ def one_backend(backend: str, args: argparse.Namespace) -> bool:
         if photo is not None:
             ok &= sorted(photo_rows) == sorted(run.photo_acked) == sorted(wanted)
         ok &= not temporary
-        print(f"  offered {offered:.1f}/s; acknowledged in the first pass {first_pass:,} of {len(wanted):,}; "
-              f"errors {run.errors or 'none'}")
-        print(f"  submission latency from the scheduled time: p50 {percentile(run.latency, 50):.1f} ms, "
-              f"p99 {percentile(run.latency, 99):.1f} ms, max {percentile(run.latency, 100):.1f} ms")
+        print(
+            f"  offered {offered:.1f}/s; acknowledged in the first pass {first_pass:,} of {len(wanted):,}; "
+            f"errors {run.errors or 'none'}"
+        )
+        print(
+            f"  submission latency from the scheduled time: p50 {percentile(run.latency, 50):.1f} ms, "
+            f"p99 {percentile(run.latency, 99):.1f} ms, max {percentile(run.latency, 100):.1f} ms"
+        )
         if photo is not None:
-            print(f"  photo acknowledged (submission + photo) from the scheduled time: p50 "
-                  f"{percentile(run.photo_latency, 50):.1f} ms, p99 {percentile(run.photo_latency, 99):.1f} ms")
-        print(f"  CPU during the load: client {client_cpu:.1f} s, server {server_cpu:.1f} s "
-              f"({(client_cpu + server_cpu) / args.seconds / os.cpu_count() * 100:.0f}% of "
-              f"{os.cpu_count()} cores over {args.seconds:g} s)")
-        print(f"  drain: {rounds} rounds; stored {len(load_stored):,} = acknowledged {len(run.acked):,}, "
-              f"photos {len(photo_rows):,}, temporary files {len(temporary)}: "
-              f"{'exactly once' if ok else 'MISMATCH'}")
+            print(
+                f"  photo acknowledged (submission + photo) from the scheduled time: p50 "
+                f"{percentile(run.photo_latency, 50):.1f} ms, p99 {percentile(run.photo_latency, 99):.1f} ms"
+            )
+        print(
+            f"  CPU during the load: client {client_cpu:.1f} s, server {server_cpu:.1f} s "
+            f"({(client_cpu + server_cpu) / args.seconds / os.cpu_count() * 100:.0f}% of "
+            f"{os.cpu_count()} cores over {args.seconds:g} s)"
+        )
+        print(
+            f"  drain: {rounds} rounds; stored {len(load_stored):,} = acknowledged {len(run.acked):,}, "
+            f"photos {len(photo_rows):,}, temporary files {len(temporary)}: "
+            f"{'exactly once' if ok else 'MISMATCH'}"
+        )
         if closed is not None:
-            print(f"  closed loop (64 clients, {args.closed_seconds:g} s): {closed:.0f} submissions/s "
-                  f"({closed_ids:,} stored)")
+            print(
+                f"  closed loop (64 clients, {args.closed_seconds:g} s): {closed:.0f} submissions/s "
+                f"({closed_ids:,} stored)"
+            )
         return ok
     finally:
         if pg_name:
@@ -331,8 +395,10 @@ def main() -> None:
     parser.add_argument("--crash", action="store_true", help="kill -9 the server's process group half-way")
     parser.add_argument("--closed-seconds", type=float, default=10.0, help="Closed-loop run after (0: none)")
     args = parser.parse_args()
-    print(f"machine load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
-          f"(1, 5, 15 min) on {os.cpu_count()} cores")
+    print(
+        f"machine load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+        f"(1, 5, 15 min) on {os.cpu_count()} cores"
+    )
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
     results = [one_backend(b, args) for b in backends]
     print(f"machine load after: {os.getloadavg()[0]:.2f}")

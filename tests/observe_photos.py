@@ -18,7 +18,9 @@ CLEAN_MARKERS = {0xD8, 0xE0, 0xDB, 0xC0, 0xC2, 0xC4, 0xDA, 0xD9}
 def phone_photo(width: int = 640, height: int = 480) -> bytes:
     """A JPEG with GPS, time, the body serial number, orientation, XMP and a comment."""
     image = Image.new("RGB", (width, height))
-    image.putdata([((x * 7) % 256, (y * 3) % 256, (x + y) % 256) for y in range(height) for x in range(width)])
+    image.putdata(
+        [((x * 7) % 256, (y * 3) % 256, (x + y) % 256) for y in range(height) for x in range(width)]
+    )
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90 degrees
     exif[0x0132] = "2026:09:19 20:04:11"

@@ -25,15 +25,28 @@ def free_port() -> int:
 class Server:
     """``smartvote observe serve`` on 127.0.0.1; stderr (its whole log) goes to ``log``."""
 
-    def __init__(self, db: str, photos: Path, log: Path, workers: int = 2, proxy_headers: bool = False) -> None:
+    def __init__(
+        self, db: str, photos: Path, log: Path, workers: int = 2, proxy_headers: bool = False
+    ) -> None:
         self.db, self.photos, self.log, self.workers = db, photos, log, workers
         self.proxy_headers = proxy_headers
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        args = [SMARTVOTE, "observe", "serve", "--db", self.db, "--photos", str(self.photos),
-                "--port", str(self.port), "--workers", str(self.workers)]
+        args = [
+            SMARTVOTE,
+            "observe",
+            "serve",
+            "--db",
+            self.db,
+            "--photos",
+            str(self.photos),
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         if self.proxy_headers:
             args += ["--proxy-headers", "--forwarded-allow-ips", "*"]
         with open(self.log, "ab") as log:
@@ -63,9 +76,15 @@ class Server:
 
 
 def request(
-    port: int, method: str, path: str, token: str | None = None, body: Any = None,
-    content_type: str = "application/json", headers: dict[str, str] | None = None,
-    source: str = "127.0.0.1", timeout: float = 30,
+    port: int,
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: Any = None,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+    source: str = "127.0.0.1",
+    timeout: float = 30,
 ) -> tuple[int, Any]:
     """One request from ``source``; returns (status, parsed JSON or bytes)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))

@@ -66,7 +66,9 @@ class Templates:
         """Empty the shared PostgreSQL database (the migrations' own table excepted)."""
         if url.startswith("postgresql"):
             tables = ", ".join(TABLES)
-            with psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={self.work}", autocommit=True) as conn:
+            with psycopg.connect(
+                f"host=127.0.0.1 port=5432 user=postgres dbname={self.work}", autocommit=True
+            ) as conn:
                 conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
     def close(self) -> None:
@@ -88,24 +90,45 @@ def frame() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         }
     )
     choices = pd.DataFrame(
-        {"contest": [CONTEST] * 3 + [BY_CONTEST] * 2, "choice": ["1", "2", "3", "1", "2"],
-         "name": ["A", "B", "C", "X", "Y"]}
+        {
+            "contest": [CONTEST] * 3 + [BY_CONTEST] * 2,
+            "choice": ["1", "2", "3", "1", "2"],
+            "name": ["A", "B", "C", "X", "Y"],
+        }
     )
     return contests, stations, choices
 
 
 def protocol(station: str = "1", **changes: Any) -> dict[str, Any]:
     """A consistent Russian protocol of station ``station``; ``changes`` override lines (``L10=...``)."""
-    lines = {"1": 1500, "2": 1300, "3": 0, "4": 551, "5": 20, "6": 729, "7": 20, "8": 551,
-             "9": 15, "10": 556, "11": 0, "12": 0}
+    lines = {
+        "1": 1500,
+        "2": 1300,
+        "3": 0,
+        "4": 551,
+        "5": 20,
+        "6": 729,
+        "7": 20,
+        "8": 551,
+        "9": 15,
+        "10": 556,
+        "11": 0,
+        "12": 0,
+    }
     choices = {"1": 300, "2": 200, "3": 56}
     for key, value in changes.items():
         if key.startswith("L"):
             lines[key[1:]] = value
         else:
             choices[key[1:]] = value
-    return {"id": str(uuid.uuid4()), "contest": CONTEST, "station": station, "kind": "protocol",
-            "lines": lines, "choices": choices}
+    return {
+        "id": str(uuid.uuid4()),
+        "contest": CONTEST,
+        "station": station,
+        "kind": "protocol",
+        "lines": lines,
+        "choices": choices,
+    }
 
 
 def jpeg(width: int = 64, height: int = 48, **save: Any) -> bytes:

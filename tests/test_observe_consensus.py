@@ -32,8 +32,19 @@ def _events(draw: st.DrawFn, subs: list[Submission]) -> list[Event]:
         action = draw(st.sampled_from(("quarantine", "release", "confirm")))
         actor = draw(st.sampled_from(("m1", "m2", "m3")))
         sub = draw(st.sampled_from(subs))
-        events.append(Event(seq, actor, action, submission=sub.id, contest="c", station=sub.station,
-                            kind="protocol", figure="L1", value=draw(st.integers(0, 3))))
+        events.append(
+            Event(
+                seq,
+                actor,
+                action,
+                submission=sub.id,
+                contest="c",
+                station=sub.station,
+                kind="protocol",
+                figure="L1",
+                value=draw(st.integers(0, 3)),
+            )
+        )
     return events
 
 
@@ -65,13 +76,20 @@ def test_quarantined_and_superseded_submissions_never_count(subs, data) -> None:
 @settings(max_examples=100, deadline=None)
 @given(value=st.integers(0, 5), repeats=st.integers(1, 4))
 def test_one_moderator_alone_cannot_confirm_or_release(value, repeats) -> None:
-    subs = [Submission("s1", "a", "c", "1", "protocol", {"L1": 7}),
-            Submission("s2", "b", "c", "1", "protocol", {"L1": 8})]
-    alone = [Event(i, "m1", "confirm", contest="c", station="1", kind="protocol", figure="L1", value=value)
-             for i in range(repeats)]
+    subs = [
+        Submission("s1", "a", "c", "1", "protocol", {"L1": 7}),
+        Submission("s2", "b", "c", "1", "protocol", {"L1": 8}),
+    ]
+    alone = [
+        Event(i, "m1", "confirm", contest="c", station="1", kind="protocol", figure="L1", value=value)
+        for i in range(repeats)
+    ]
     (protocol,) = consensus(subs, alone, 2, ("L1",))
     assert protocol.figures[0].status == "conflict"
-    two = [*alone, Event(99, "m2", "confirm", contest="c", station="1", kind="protocol", figure="L1", value=value)]
+    two = [
+        *alone,
+        Event(99, "m2", "confirm", contest="c", station="1", kind="protocol", figure="L1", value=value),
+    ]
     (protocol,) = consensus(subs, two, 2, ("L1",))
     assert (protocol.figures[0].status, protocol.figures[0].value) == ("confirmed", value)
     quarantine = [Event(0, "m1", "quarantine", submission="s2")]
@@ -82,9 +100,11 @@ def test_one_moderator_alone_cannot_confirm_or_release(value, repeats) -> None:
 
 
 def test_verified_single_and_empty_figures() -> None:
-    subs = [Submission("s1", "a", "c", "1", "protocol", {"L1": 7, "L2": None, "C1": 3}),
-            Submission("s2", "b", "c", "1", "protocol", {"L1": 7, "L2": None, "C1": None}),
-            Submission("s3", "b", "c", "1", "repeat", {"L1": 9, "L2": 1, "C1": 1})]
+    subs = [
+        Submission("s1", "a", "c", "1", "protocol", {"L1": 7, "L2": None, "C1": 3}),
+        Submission("s2", "b", "c", "1", "protocol", {"L1": 7, "L2": None, "C1": None}),
+        Submission("s3", "b", "c", "1", "repeat", {"L1": 9, "L2": 1, "C1": 1}),
+    ]
     first, repeat = consensus(subs, [], 2, FIGURES)
     assert [f.status for f in first.figures] == ["verified", "empty", "single"]
     assert first.status == "pending" and repeat.kind == "repeat" and repeat.status == "pending"

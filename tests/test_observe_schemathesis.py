@@ -9,7 +9,6 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from observe_support import frame, protocol, templates  # noqa: F401
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -17,11 +16,15 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from observe_support import Templates, frame, protocol
 from smartvote.observe.app import create_app
 from smartvote.observe.settings import Settings
 from smartvote.observe.storage import Storage
 
-def test_no_5xx_and_every_answer_conforms(templates: Any, tmp_path: Path) -> None:  # noqa: F811
+pytest_plugins = ["observe_support"]
+
+
+def test_no_5xx_and_every_answer_conforms(templates: Templates, tmp_path: Path) -> None:
     url = templates.fresh("postgresql")
     store = Storage(url, tmp_path / "photos")
     tokens = {"organiser": store.create_election("demo", "Demo", *frame())}
@@ -32,7 +35,9 @@ def test_no_5xx_and_every_answer_conforms(templates: Any, tmp_path: Path) -> Non
     assert organiser is not None and observer is not None
     store.set_settings(organiser, {"rate_per_minute": 100_000})
     store.submit(observer, protocol())  # one real submission, so that reads can find something
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings(store.url, store.photo_dir), store))
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", create_app(Settings(store.url, store.photo_dir), store)
+    )
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 15
     try:

@@ -17,16 +17,20 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from observe_photos import CLEAN_MARKERS, COMMENT, SERIAL, markers, phone_photo
 from observe_server import Server, request
-from observe_support import backend, frame, jpeg, protocol, templates  # noqa: F401
-
+from observe_support import frame, jpeg, protocol
 from smartvote.observe.photos import TEMPORARY_PREFIX
 from smartvote.observe.storage import Storage
 
-USER_AGENT = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile"
+USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile"
+)
 FORWARDED = "203.0.113.77"
 CLIENT = "127.0.0.2"
+
+pytest_plugins = ["observe_support"]
 
 
 def _pg_logs() -> dict[Path, int]:
@@ -35,7 +39,7 @@ def _pg_logs() -> dict[Path, int]:
 
 def _new_log_text(before: dict[Path, int]) -> bytes:
     out = b""
-    for path, size in _pg_logs().items():
+    for path in _pg_logs():
         with open(path, "rb") as handle:
             handle.seek(before.get(path, 0))
             out += handle.read()
@@ -47,12 +51,13 @@ def _database_dump(url: str) -> bytes:
         path = Path(url.removeprefix("sqlite:///"))
         return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     name = url.rsplit("/", 1)[1]
-    return subprocess.run(["pg_dump", "-h", "127.0.0.1", "-U", "postgres", name],
-                          check=True, capture_output=True).stdout
+    return subprocess.run(
+        ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", name], check=True, capture_output=True
+    ).stdout
 
 
 @pytest.fixture
-def deployed(backend: str, tmp_path: Path) -> Iterator[tuple[Storage, dict[str, str]]]:  # noqa: F811
+def deployed(backend: str, tmp_path: Path) -> Iterator[tuple[Storage, dict[str, str]]]:
     store = Storage(backend, tmp_path / "photos")
     organiser = store.create_election("demo", "Demo", *frame())
     _, (observer,) = store.issue_tokens("demo", "observer", 1)
@@ -71,7 +76,9 @@ def test_privacy_nothing_identifying_is_stored_or_logged(
     try:
         headers = {"User-Agent": USER_AGENT, "X-Forwarded-For": FORWARDED}
 
-        def call(method: str, path: str, token: str, body: object = None, kind: str = "application/json") -> int:
+        def call(
+            method: str, path: str, token: str, body: object = None, kind: str = "application/json"
+        ) -> int:
             return request(server.port, method, path, token, body, kind, headers=headers, source=CLIENT)[0]
 
         body = protocol(L10=1203, C1=1000, C2=200, C3=3)
@@ -84,16 +91,32 @@ def test_privacy_nothing_identifying_is_stored_or_logged(
         assert call("POST", "/api/v1/submissions", tokens["observer"], {"id": "x"}) == 422
         assert call("GET", "/api/v1/audit", tokens["observer"]) == 403
         assert call("GET", "/api/v1/me", "WRONG-TOKEN") == 401
-        assert call("POST", "/api/v1/moderation", tokens["moderator"],
-                    {"action": "quarantine", "submission": body["id"], "reason": "privacy test"}) == 201
+        assert (
+            call(
+                "POST",
+                "/api/v1/moderation",
+                tokens["moderator"],
+                {"action": "quarantine", "submission": body["id"], "reason": "privacy test"},
+            )
+            == 201
+        )
         dump = _database_dump(store.url)
     finally:
         server.stop()
     dump += _database_dump(store.url)
     photos = [p.read_bytes() for p in store.photo_dir.iterdir()]
     everything = dump + b"".join(photos) + server.log.read_bytes() + _new_log_text(pg_before)
-    needles = [CLIENT, FORWARDED, USER_AGENT, "Pixel 8", SERIAL, COMMENT.decode(), "55.7558", "PhoneMaker",
-               hashlib.sha256(original).hexdigest()]
+    needles = [
+        CLIENT,
+        FORWARDED,
+        USER_AGENT,
+        "Pixel 8",
+        SERIAL,
+        COMMENT.decode(),
+        "55.7558",
+        "PhoneMaker",
+        hashlib.sha256(original).hexdigest(),
+    ]
     for token in tokens.values():
         needles += [token, token.replace("-", ""), token.replace("-", "").lower()]
     found = [n for n in needles if n.encode() in everything]
@@ -106,7 +129,8 @@ def test_privacy_nothing_identifying_is_stored_or_logged(
 def test_crash_kill_the_process_group_restart_retry_exactly_once(
     deployed: tuple[Storage, dict[str, str]], tmp_path: Path
 ) -> None:
-    """A short version of ``benchmarks/observe_load.py --crash``: 4 clients, 100 submissions with a photo each, SIGKILL after 15 acknowledgements."""
+    """A short ``benchmarks/observe_load.py --crash``: 4 clients, 100 submissions with a photo
+    each, SIGKILL after 15 acknowledgements."""
     store, _ = deployed
     _, observers = store.issue_tokens("demo", "observer", 8)
     server = Server(store.url, store.photo_dir, tmp_path / "server.log")
@@ -124,7 +148,10 @@ def test_crash_kill_the_process_group_restart_retry_exactly_once(
                 with lock:
                     acknowledged.add(str(body["id"]))
                 path = f"/api/v1/submissions/{body['id']}/photos/1"
-                if request(server.port, "PUT", path, token, picture, "image/jpeg", timeout=5)[0] in (200, 201):
+                if request(server.port, "PUT", path, token, picture, "image/jpeg", timeout=5)[0] in (
+                    200,
+                    201,
+                ):
                     with lock:
                         photographed.add(str(body["id"]))
         except OSError:

@@ -14,21 +14,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from observe_photos import CLEAN_MARKERS, COMMENT, SERIAL, markers, phone_photo
-from observe_support import BY_CONTEST, CONTEST, backend, frame, jpeg, protocol, storage, templates  # noqa: F401
 from PIL import Image
 
+from observe_photos import CLEAN_MARKERS, COMMENT, SERIAL, markers, phone_photo
+from observe_support import CONTEST, frame, jpeg, protocol
 from smartvote.cli import main
 from smartvote.loader import read_path
 from smartvote.observe.app import create_app
 from smartvote.observe.settings import Settings
 from smartvote.observe.storage import Storage
 from smartvote.store import Store
+
+pytest_plugins = ["observe_support"]
 
 
 class Service:
@@ -50,12 +53,19 @@ class Service:
         return self.client.request(method, path, headers=headers, **kwargs)
 
     def submit(self, token: str, body: dict[str, Any]) -> Any:
-        return self.call("POST", "/api/v1/submissions", token, content=json.dumps(body),
-                         headers={"content-type": "application/json"})
+        return self.call(
+            "POST",
+            "/api/v1/submissions",
+            token,
+            content=json.dumps(body),
+            headers={"content-type": "application/json"},
+        )
 
     def count(self, table: str) -> int:
         with self.storage.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(self.storage.t(table))).scalar_one())
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(self.storage.t(table))).scalar_one()
+            )
 
 
 @pytest.fixture
@@ -103,8 +113,10 @@ def test_repeat_protocols_and_supersedes(service: Service) -> None:
     assert service.submit(service.other, foreign).status_code == 422
     elsewhere = {**protocol(station="2"), "supersedes": first["id"]}
     assert service.submit(service.observer, elsewhere).status_code == 422
-    kinds = {(p["kind"], tuple(p["counted"])) for p in
-             service.call("GET", "/api/v1/consensus", service.moderator).json()}
+    kinds = {
+        (p["kind"], tuple(p["counted"]))
+        for p in service.call("GET", "/api/v1/consensus", service.moderator).json()
+    }
     assert kinds == {("protocol", (correction["id"],)), ("repeat", (repeat["id"],))}
 
 
@@ -136,11 +148,21 @@ def test_bad_input_is_a_4xx_and_nothing_is_written(service: Service) -> None:
 
 
 def test_malformed_and_oversized_bodies(service: Service) -> None:
-    broken = service.call("POST", "/api/v1/submissions", service.observer, content=b"{not json",
-                          headers={"content-type": "application/json"})
+    broken = service.call(
+        "POST",
+        "/api/v1/submissions",
+        service.observer,
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
     assert broken.status_code == 422
-    huge = service.call("POST", "/api/v1/submissions", service.observer, content=b" " * 70_000,
-                        headers={"content-type": "application/json"})
+    huge = service.call(
+        "POST",
+        "/api/v1/submissions",
+        service.observer,
+        content=b" " * 70_000,
+        headers={"content-type": "application/json"},
+    )
     assert huge.status_code == 413
     assert service.count("submissions") == 0
 
@@ -150,12 +172,20 @@ def test_photos_lose_every_metadata_and_are_kept_once(service: Service) -> None:
     service.submit(service.observer, body)
     original = phone_photo()
     path = f"/api/v1/submissions/{body['id']}/photos/1"
-    put = service.call("PUT", path, service.observer, content=original, headers={"content-type": "image/jpeg"})
+    put = service.call(
+        "PUT", path, service.observer, content=original, headers={"content-type": "image/jpeg"}
+    )
     assert put.status_code == 201, put.text
     assert (put.json()["width"], put.json()["height"]) == (480, 640)  # the EXIF orientation applied
-    assert service.call("PUT", path, service.observer, content=original,
-                        headers={"content-type": "image/jpeg"}).status_code == 200
-    other = service.call("PUT", path, service.observer, content=jpeg(), headers={"content-type": "image/jpeg"})
+    assert (
+        service.call(
+            "PUT", path, service.observer, content=original, headers={"content-type": "image/jpeg"}
+        ).status_code
+        == 200
+    )
+    other = service.call(
+        "PUT", path, service.observer, content=jpeg(), headers={"content-type": "image/jpeg"}
+    )
     assert other.status_code == 409
     stored = service.call("GET", path, service.moderator).content
     assert markers(stored) <= CLEAN_MARKERS
@@ -163,8 +193,12 @@ def test_photos_lose_every_metadata_and_are_kept_once(service: Service) -> None:
         assert secret not in stored
     files = list(service.storage.photo_dir.iterdir())
     assert [f.read_bytes() for f in files] == [stored]
-    assert service.call("PUT", path, service.other, content=original,
-                        headers={"content-type": "image/jpeg"}).status_code == 404
+    assert (
+        service.call(
+            "PUT", path, service.other, content=original, headers={"content-type": "image/jpeg"}
+        ).status_code
+        == 404
+    )
 
 
 def test_refused_photos(service: Service) -> None:
@@ -173,7 +207,9 @@ def test_refused_photos(service: Service) -> None:
     path = f"/api/v1/submissions/{body['id']}/photos/1"
 
     def put(data: bytes, kind: str = "image/png") -> int:
-        return service.call("PUT", path, service.observer, content=data, headers={"content-type": kind}).status_code
+        return service.call(
+            "PUT", path, service.observer, content=data, headers={"content-type": kind}
+        ).status_code
 
     big = io.BytesIO()
     Image.new("1", (8000, 5001)).save(big, format="PNG")  # 40.008 MP in a few kilobytes
@@ -193,8 +229,14 @@ def test_consensus_needs_two_moderators_and_is_logged(service: Service) -> None:
     service.submit(service.other, b)
     queue = service.call("GET", "/api/v1/queue", service.moderator).json()
     assert [(p["station"], p["status"]) for p in queue] == [("1", "conflict")]
-    confirm = {"action": "confirm", "contest": CONTEST, "station": "1", "figure": "L10", "value": 556,
-               "reason": "legible on photo 1"}
+    confirm = {
+        "action": "confirm",
+        "contest": CONTEST,
+        "station": "1",
+        "figure": "L10",
+        "value": 556,
+        "reason": "legible on photo 1",
+    }
     assert service.call("POST", "/api/v1/moderation", service.moderator, json=confirm).status_code == 201
     again = service.call("POST", "/api/v1/moderation", service.moderator, json=confirm)
     assert again.status_code == 201
@@ -216,8 +258,12 @@ def test_consensus_needs_two_moderators_and_is_logged(service: Service) -> None:
     assert figure("L9")["status"] == "conflict"
     lock = {"action": "lock", "contest": CONTEST, "station": "1", "reason": "checking the photo"}
     assert service.call("POST", "/api/v1/moderation", service.moderator, json=lock).status_code == 201
-    assert service.call("POST", "/api/v1/moderation", service.moderator,
-                        json={"action": "lock", "reason": "no station"}).status_code == 422
+    assert (
+        service.call(
+            "POST", "/api/v1/moderation", service.moderator, json={"action": "lock", "reason": "no station"}
+        ).status_code
+        == 422
+    )
     audit = service.call("GET", "/api/v1/audit", service.organiser).json()
     assert audit["intact"] is True
     actors = {e["actor"] for e in audit["entries"] if e["action"] in ("confirm", "release")}
@@ -280,8 +326,12 @@ def _requests(owned: str) -> list[tuple[str, str, dict[str, Any], set[str]]]:
         ("GET", photo, {}, {"observer"} | staff),
         ("GET", "/api/v1/consensus", {}, staff),
         ("GET", "/api/v1/queue", {}, staff),
-        ("POST", "/api/v1/moderation",
-         {"json": {"action": "lock", "contest": CONTEST, "station": "2", "reason": "matrix"}}, staff),
+        (
+            "POST",
+            "/api/v1/moderation",
+            {"json": {"action": "lock", "contest": CONTEST, "station": "2", "reason": "matrix"}},
+            staff,
+        ),
         ("GET", "/api/v1/audit", {}, staff),
         ("GET", "/api/v1/settings", {}, {"organiser"}),
         ("PUT", "/api/v1/settings", {"json": {"k": 2}}, {"organiser"}),
@@ -292,16 +342,33 @@ def _requests(owned: str) -> list[tuple[str, str, dict[str, Any], set[str]]]:
 def test_authorisation_matrix(service: Service) -> None:
     owned = protocol()
     service.submit(service.observer, owned)
-    service.call("PUT", f"/api/v1/submissions/{owned['id']}/photos/1", service.observer,
-                 content=jpeg(), headers={"content-type": "image/jpeg"})
-    tokens = {"none": None, "wrong": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", "revoked": service.revoked,
-              "observer": service.observer, "other": service.other, "moderator": service.moderator,
-              "organiser": service.organiser}
+    service.call(
+        "PUT",
+        f"/api/v1/submissions/{owned['id']}/photos/1",
+        service.observer,
+        content=jpeg(),
+        headers={"content-type": "image/jpeg"},
+    )
+    tokens = {
+        "none": None,
+        "wrong": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH",
+        "revoked": service.revoked,
+        "observer": service.observer,
+        "other": service.other,
+        "moderator": service.moderator,
+        "organiser": service.organiser,
+    }
     requests = _requests(owned["id"])
-    routes = {(m, r.path) for r in service.client.app.routes for m in getattr(r, "methods", ())
-              if r.path.startswith("/api/")}
-    covered = {(m, p.replace(owned["id"], "{submission}").replace("/photos/1", "/photos/{n}"))
-               for m, p, _, _ in requests}
+    routes = {
+        (m, r.path)
+        for r in service.client.app.routes
+        for m in getattr(r, "methods", ())
+        if r.path.startswith("/api/")
+    }
+    covered = {
+        (m, p.replace(owned["id"], "{submission}").replace("/photos/1", "/photos/{n}"))
+        for m, p, _, _ in requests
+    }
     assert routes == covered, "every route is in the matrix"
     failures = []
     for method, path, kwargs, allowed in requests:
@@ -334,17 +401,31 @@ def _frame_folder(folder: Path, parquet: bool) -> Path:
 
 
 @pytest.mark.parametrize("parquet", [False, True])
-def test_cli_init_tokens_qr_revoke_and_purge(backend: str, tmp_path: Path, parquet: bool) -> None:  # noqa: F811
+def test_cli_init_tokens_qr_revoke_and_purge(backend: str, tmp_path: Path, parquet: bool) -> None:
     runner = CliRunner()
     db = ["--db", backend]
     folder = _frame_folder(tmp_path / "frame", parquet)
-    init = runner.invoke(main, ["observe", "init", "demo", "--frame", str(folder), "--purge-after", "2020-01-01",
-                                *db, "--photos", str(tmp_path / "photos")])
+    init = runner.invoke(
+        main,
+        [
+            "observe",
+            "init",
+            "demo",
+            "--frame",
+            str(folder),
+            "--purge-after",
+            "2020-01-01",
+            *db,
+            "--photos",
+            str(tmp_path / "photos"),
+        ],
+    )
     assert init.exit_code == 0, init.output
     organiser = init.stdout.strip()
     assert len(organiser.replace("-", "")) == 32
-    issued = runner.invoke(main, ["observe", "issue-tokens", "--role", "observer", "--n", "3",
-                                  "--qr", str(tmp_path / "qr"), *db])
+    issued = runner.invoke(
+        main, ["observe", "issue-tokens", "--role", "observer", "--n", "3", "--qr", str(tmp_path / "qr"), *db]
+    )
     assert issued.exit_code == 0, issued.output
     tokens = issued.stdout.split()
     assert len(tokens) == 3 and len(set(tokens)) == 3
@@ -389,5 +470,32 @@ def test_cli_init_from_the_results_store(home: Path, data_dir: Path) -> None:
     store = Storage(Settings.from_env().database_url, home / "photos")
     frame_read = store.frame(election)
     assert len(frame_read.stations) == expected
-    assert frame_read.forms["federal-list"] == "ru-duma-list" and frame_read.forms["federal-smd-216"] == "ru-duma-smd"
+    assert (
+        frame_read.forms["federal-list"] == "ru-duma-list"
+        and frame_read.forms["federal-smd-216"] == "ru-duma-smd"
+    )
     store.close()
+
+
+def test_every_observe_command_and_option_is_shown_in_use_in_docs_observe_md() -> None:
+    """Each ``smartvote observe`` command appears in docs/observe.md with each of its options
+    on the command's own (possibly continued) line."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "observe.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    group = main.commands["observe"]
+    assert group.help
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        assert command.help, name
+        uses = ""
+        for i, line in enumerate(lines):
+            if f"smartvote observe {name}" in line:
+                j = i
+                uses += line
+                while lines[j].rstrip().endswith("\\"):
+                    j += 1
+                    uses += lines[j]
+        assert uses, f"smartvote observe {name} is not shown in docs/observe.md"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, (name, param.opts)
+                assert param.opts[0] in uses, f"smartvote observe {name} {param.opts[0]} is not shown in use"

@@ -23,9 +23,18 @@ from smartvote.protocols import GrammarError, form, forms, importer_flags, parse
 FEDERAL_YEARS = (2004, 2011, 2012, 2016, 2018, 2020, 2021, 2024)
 #: The raw St Petersburg columns of each Russian protocol line (spb-2021/protocols.csv).
 SPB_LINES = {
-    "1": "registered", "2": "ballots_received", "3": "ballots_early", "4": "ballots_in_station",
-    "5": "ballots_outside", "6": "ballots_cancelled", "7": "ballots_portable_box",
-    "8": "ballots_stationary_box", "9": "invalid", "10": "valid", "11": "lost", "12": "unaccounted",
+    "1": "registered",
+    "2": "ballots_received",
+    "3": "ballots_early",
+    "4": "ballots_in_station",
+    "5": "ballots_outside",
+    "6": "ballots_cancelled",
+    "7": "ballots_portable_box",
+    "8": "ballots_stationary_box",
+    "9": "invalid",
+    "10": "valid",
+    "11": "lost",
+    "12": "unaccounted",
 }
 
 
@@ -55,8 +64,20 @@ def test_a_relation_with_a_missing_line_is_not_checked() -> None:
 
 
 def test_failures_are_said_in_words() -> None:
-    lines = {"1": 1500, "2": 1500, "3": 0, "4": 1203, "5": 0, "6": 297, "7": 0, "8": 1203,
-             "9": 0, "10": 1203, "11": 0, "12": 0}
+    lines = {
+        "1": 1500,
+        "2": 1500,
+        "3": 0,
+        "4": 1203,
+        "5": 0,
+        "6": 297,
+        "7": 0,
+        "8": 1203,
+        "9": 0,
+        "10": 1203,
+        "11": 0,
+        "12": 0,
+    }
     failed = [r for r in form("ru-duma-list").check(lines, {"1": 1000, "2": 230}) if r.status == "failed"]
     messages = [r.message for r in failed]
     assert "line 10 = 1,203 but the choices add up to 1,230 (the form requires =)" in messages
@@ -64,7 +85,9 @@ def test_failures_are_said_in_words() -> None:
 
 
 def test_the_forms_the_issue_lists() -> None:
-    assert {"ru-duma-list", "ru-duma-smd", "ru-president", "ru-2020-vote", "by-2020-president"} <= set(forms())
+    assert {"ru-duma-list", "ru-duma-smd", "ru-president", "ru-2020-vote", "by-2020-president"} <= set(
+        forms()
+    )
     assert form("ru-duma-list").line_ids == tuple(str(i) for i in range(1, 13))
     vote = form("ru-2020-vote")
     assert "11" not in vote.line_ids and "L2 = L3 + L4 + L5 + L6" in [r.relation.text for r in vote.rules]
@@ -115,11 +138,18 @@ def _pandas_failures(raw: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _form_failures(raw: pd.DataFrame) -> pd.DataFrame:
-    canonical = raw.rename(columns={"ballots_stationary_box": "ballots_stationary",
-                                    "ballots_portable_box": "ballots_portable"})
+    canonical = raw.rename(
+        columns={"ballots_stationary_box": "ballots_stationary", "ballots_portable_box": "ballots_portable"}
+    )
     for column in ("ballots_issued", "ballots_in_boxes"):
         canonical[column] = pd.Series(pd.NA, index=canonical.index, dtype="Int64")
-    for column in ("ballots_early", "ballots_in_station", "ballots_outside", "ballots_stationary", "ballots_portable"):
+    for column in (
+        "ballots_early",
+        "ballots_in_station",
+        "ballots_outside",
+        "ballots_stationary",
+        "ballots_portable",
+    ):
         canonical[column] = canonical[column].astype("Int64")
     fill_totals(canonical)
     return form("ru-duma-list").failures(canonical, TOTALS)
@@ -153,7 +183,9 @@ def test_one_mutated_line_fails_what_pandas_says(spb: pd.DataFrame, row: int, li
         return
     mutated[column] = (mutated[column] + delta).clip(lower=0)
     direct = {rule: bool(hit.iloc[0]) for rule, hit in _pandas_failures(mutated).items()}
-    lines = {k: (None if pd.isna(mutated[v].iloc[0]) else int(mutated[v].iloc[0])) for k, v in SPB_LINES.items()}
+    lines = {
+        k: (None if pd.isna(mutated[v].iloc[0]) else int(mutated[v].iloc[0])) for k, v in SPB_LINES.items()
+    }
     choices = {"all": int(mutated["choices"].iloc[0])}
     results = {r.rule: r.status == "failed" for r in form("ru-duma-list").check(lines, choices)}
     assert results == direct

@@ -17,7 +17,9 @@ from smartvote.observe.settings import AGREEING_TOKENS, Settings
 from smartvote.observe.storage import ROLES, Storage, migrate
 from smartvote.store import Store
 
-DB_HELP = "SQLAlchemy URL of the service database (default: SMARTVOTE_OBSERVE_DB, else SQLite under SMARTVOTE_HOME)"
+DB_HELP = (
+    "SQLAlchemy URL of the service database (default: SMARTVOTE_OBSERVE_DB, else SQLite under SMARTVOTE_HOME)"
+)
 PHOTOS_HELP = "Folder of the photos (default: SMARTVOTE_OBSERVE_PHOTOS, else under SMARTVOTE_HOME)"
 
 
@@ -33,18 +35,38 @@ def observe() -> None:
 
 @observe.command("init")
 @click.argument("election")
-@click.option("--frame", "frame_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder with contests, stations and choices as CSV or Parquet")
+@click.option(
+    "--frame",
+    "frame_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with contests, stations and choices as CSV or Parquet",
+)
 @click.option("--from-store", is_flag=True, help="Take the frame of ELECTION from the results store instead")
 @click.option("--title", default="", help="A human title (default: the election id)")
-@click.option("--k", "k", type=click.IntRange(1, 100), default=AGREEING_TOKENS, show_default=True,
-              help="Distinct tokens that must agree for a figure to be verified")
-@click.option("--purge-after", type=click.DateTime(["%Y-%m-%d"]), help="Date after which `observe purge` may delete")
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(1, 100),
+    default=AGREEING_TOKENS,
+    show_default=True,
+    help="Distinct tokens that must agree for a figure to be verified",
+)
+@click.option(
+    "--purge-after", type=click.DateTime(["%Y-%m-%d"]), help="Date after which `observe purge` may delete"
+)
 @click.option("--db", help=DB_HELP)
 @click.option("--photos", type=click.Path(path_type=Path), help=PHOTOS_HELP)
 @reports_errors
-def init(election: str, frame_dir: Path | None, from_store: bool, title: str, k: int,
-         purge_after: object, db: str | None, photos: Path | None) -> None:
+def init(
+    election: str,
+    frame_dir: Path | None,
+    from_store: bool,
+    title: str,
+    k: int,
+    purge_after: object,
+    db: str | None,
+    photos: Path | None,
+) -> None:
     """Create the service database for ELECTION and print its organiser token (once)."""
     if (frame_dir is None) == (not from_store):
         raise click.UsageError("give either --frame DIR or --from-store")
@@ -67,7 +89,9 @@ def init(election: str, frame_dir: Path | None, from_store: bool, title: str, k:
 @observe.command("issue-tokens")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="The tokens' role")
 @click.option("--n", "n", type=click.IntRange(1, 100_000), required=True, help="How many tokens")
-@click.option("--qr", type=click.Path(file_okay=False, path_type=Path), help="Also write one QR-code PNG per token here")
+@click.option(
+    "--qr", type=click.Path(file_okay=False, path_type=Path), help="Also write one QR-code PNG per token here"
+)
 @click.option("--election", help="The election (default: the only one in the database)")
 @click.option("--db", help=DB_HELP)
 @reports_errors
@@ -78,7 +102,7 @@ def issue_tokens(role: str, n: int, qr: Path | None, election: str | None, db: s
     if qr is not None:
         qr.mkdir(parents=True, exist_ok=True)
         for i, token in enumerate(tokens, start=1):
-            segno.make(token, error="m").save(qr / f"{batch}-{i:05d}.png", scale=8, border=4)
+            segno.make(token, error="m").save(str(qr / f"{batch}-{i:05d}.png"), scale=8, border=4)
     click.echo(f"batch {batch}: {n} {role} tokens (revoke all with --batch {batch})", err=True)
     for token in tokens:
         click.echo(token)
@@ -115,14 +139,34 @@ def purge(election: str | None, db: str | None, photos: Path | None) -> None:
 @observe.command("serve")
 @click.option("--db", help=DB_HELP)
 @click.option("--photos", type=click.Path(path_type=Path), help=PHOTOS_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep loopback behind a TLS proxy)")
-@click.option("--port", type=click.IntRange(1, 65535), default=8017, show_default=True, help="Port to listen on")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="uvicorn worker processes")
-@click.option("--proxy-headers", is_flag=True, help="Trust X-Forwarded-* from --forwarded-allow-ips (a TLS proxy)")
-@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True, help="Proxies trusted for X-Forwarded-*")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (keep loopback behind a TLS proxy)",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8017, show_default=True, help="Port to listen on"
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="uvicorn worker processes"
+)
+@click.option(
+    "--proxy-headers", is_flag=True, help="Trust X-Forwarded-* from --forwarded-allow-ips (a TLS proxy)"
+)
+@click.option(
+    "--forwarded-allow-ips", default="127.0.0.1", show_default=True, help="Proxies trusted for X-Forwarded-*"
+)
 @reports_errors
-def serve(db: str | None, photos: Path | None, host: str, port: int, workers: int,
-          proxy_headers: bool, forwarded_allow_ips: str) -> None:
+def serve(
+    db: str | None,
+    photos: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    proxy_headers: bool,
+    forwarded_allow_ips: str,
+) -> None:
     """Serve the API under uvicorn, with its access log off (it would record client addresses)."""
     settings = Settings.from_env(db, photos)
     with Storage(settings.database_url, settings.photo_dir) as storage:

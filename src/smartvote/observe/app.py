@@ -7,7 +7,6 @@ OpenAPI schema; every error is a JSON ``{"error": "..."}`` with a 4xx status, ne
 bad input.
 """
 
-
 import json
 import logging
 import time
@@ -154,9 +153,13 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             for contest, name in sorted(got.forms.items())
         }
 
-    @app.post("/api/v1/submissions", status_code=201, response_model=schemas.SubmissionOut,
-              responses={200: {"model": schemas.SubmissionOut, "description": "A retry: the same receipt"}},
-              tags=["submissions"])
+    @app.post(
+        "/api/v1/submissions",
+        status_code=201,
+        response_model=schemas.SubmissionOut,
+        responses={200: {"model": schemas.SubmissionOut, "description": "A retry: the same receipt"}},
+        tags=["submissions"],
+    )
     async def submit(body: schemas.SubmissionIn, who: Submitter) -> JSONResponse:
         """Store a protocol; answered only after the transaction committed.
 
@@ -170,8 +173,11 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     @app.get("/api/v1/submissions", response_model=list[schemas.SubmissionOut], tags=["submissions"])
     async def submissions(
-        who: Reader, contest: Filter = None, station: Filter = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+        who: Reader,
+        contest: Filter = None,
+        station: Filter = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> list[dict[str, Any]]:
         """An observer's own submissions; every submission for moderators and organisers."""
         return await run_in_threadpool(store.submissions, who, contest, station, limit, offset)
@@ -182,12 +188,19 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         return await run_in_threadpool(store.submission, who, submission)
 
     @app.put(
-        "/api/v1/submissions/{submission}/photos/{n}", status_code=201, response_model=schemas.PhotoOut,
+        "/api/v1/submissions/{submission}/photos/{n}",
+        status_code=201,
+        response_model=schemas.PhotoOut,
         responses={200: {"model": schemas.PhotoOut, "description": "A retry of the same photo"}},
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-            "image/png": {"schema": {"type": "string", "format": "binary"}},
-        }}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                    "image/png": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        },
         tags=["submissions"],
     )
     async def put_photo(submission: Id, n: PhotoNumber, request: Request, who: Submitter) -> JSONResponse:
@@ -197,20 +210,35 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             raise Invalid("a photo is sent as image/jpeg or image/png")
         photo = await run_in_threadpool(clean, await request.body())
         created = await run_in_threadpool(store.add_photo, who, submission, n, photo)
-        out = {"submission": submission, "n": n, "sha256": photo.sha256, "size": len(photo.data),
-               "width": photo.width, "height": photo.height}
+        out = {
+            "submission": submission,
+            "n": n,
+            "sha256": photo.sha256,
+            "size": len(photo.data),
+            "width": photo.width,
+            "height": photo.height,
+        }
         return JSONResponse(out, status_code=201 if created else 200)
 
-    @app.get("/api/v1/submissions/{submission}/photos/{n}", tags=["submissions"],
-             responses={200: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
-                              "description": "The stored JPEG"}})
+    @app.get(
+        "/api/v1/submissions/{submission}/photos/{n}",
+        tags=["submissions"],
+        responses={
+            200: {
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The stored JPEG",
+            }
+        },
+    )
     async def get_photo(submission: Id, n: PhotoNumber, who: Reader) -> FileResponse:
         """A stored photo (an observer's own only)."""
         path = await run_in_threadpool(store.photo, who, submission, n)
         return FileResponse(path, media_type="image/jpeg")
 
     @app.get("/api/v1/consensus", response_model=list[schemas.ProtocolOut], tags=["moderation"])
-    async def consensus(who: Moderator, contest: Filter = None, station: Filter = None) -> list[dict[str, Any]]:
+    async def consensus(
+        who: Moderator, contest: Filter = None, station: Filter = None
+    ) -> list[dict[str, Any]]:
         """The per-figure consensus of every protocol (or of one contest or station)."""
         protocols = await run_in_threadpool(store.consensus, who.election, contest, station)
         return [p.to_json() for p in protocols]
@@ -244,8 +272,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     @app.put("/api/v1/settings", response_model=schemas.SettingsOut, tags=["organiser"])
     async def put_settings(body: schemas.SettingsIn, who: Organiser) -> dict[str, Any]:
         """Change k (agreeing tokens), the per-token rate limit or the purge date."""
-        changes = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                   for k, v in body.model_dump(exclude_none=True).items()}
+        changes = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in body.model_dump(exclude_none=True).items()
+        }
         if not changes:
             raise Invalid("nothing to change: give k, rate_per_minute or purge_after")
         return await run_in_threadpool(store.set_settings, who, changes)
@@ -263,9 +293,11 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 def _action_fields(body: schemas.ModerationIn) -> dict[str, Any]:
     """The fields an action needs, checked here so that storage only sees complete actions."""
     needs = {
-        "quarantine": ("submission",), "release": ("submission",),
+        "quarantine": ("submission",),
+        "release": ("submission",),
         "confirm": ("contest", "station", "figure", "value"),
-        "lock": ("contest", "station"), "unlock": ("contest", "station"),
+        "lock": ("contest", "station"),
+        "unlock": ("contest", "station"),
     }[body.action]
     data = body.model_dump(mode="json")
     missing = [f for f in needs if data[f] is None]
@@ -337,7 +369,9 @@ class _RequestLog:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            log.info("%s %s %d %.1fms", scope["method"], template, status, 1000 * (time.perf_counter() - start))
+            log.info(
+                "%s %s %d %.1fms", scope["method"], template, status, 1000 * (time.perf_counter() - start)
+            )
 
 
 def app_from_env() -> FastAPI:

@@ -117,9 +117,7 @@ def quarantined(events: Iterable[Event]) -> frozenset[str]:
 def counted(submissions: Iterable[Submission]) -> frozenset[str]:
     """The submissions no other submission of the same token, contest and station supersedes."""
     subs = list(submissions)
-    superseded = {
-        (s.author, s.contest, s.station, s.supersedes) for s in subs if s.supersedes is not None
-    }
+    superseded = {(s.author, s.contest, s.station, s.supersedes) for s in subs if s.supersedes is not None}
     return frozenset(s.id for s in subs if (s.author, s.contest, s.station, s.id) not in superseded)
 
 

@@ -71,30 +71,41 @@ def _conform(contests: pd.DataFrame, stations: pd.DataFrame, choices: pd.DataFra
     known = set(forms())
     for row, (contest, name) in enumerate(zip(contests["contest"], contests["form"], strict=True), start=1):
         if name not in known:
-            raise InputError(f"{file}: contests", f"contest {contest!r} has unknown form {name!r}",
-                             row=row, column="form")
-    out_stations = pd.DataFrame({
-        "contest": stations["contest"].astype(str),
-        "station": stations["station"].astype(str),
-        "region": stations["region"].fillna("").astype(str),
-        "tik": stations["tik"].fillna("").astype(str),
-        "number": _integers(stations, "number", file),
-        "registered": _integers(stations, "registered", file),
-    })
+            raise InputError(
+                f"{file}: contests", f"contest {contest!r} has unknown form {name!r}", row=row, column="form"
+            )
+    out_stations = pd.DataFrame(
+        {
+            "contest": stations["contest"].astype(str),
+            "station": stations["station"].astype(str),
+            "region": stations["region"].fillna("").astype(str),
+            "tik": stations["tik"].fillna("").astype(str),
+            "number": _integers(stations, "number", file),
+            "registered": _integers(stations, "registered", file),
+        }
+    )
     unknown = ~out_stations["contest"].isin(set(contests["contest"].astype(str)))
     if unknown.any():
         row = int(unknown.to_numpy().argmax()) + 1
-        raise InputError(f"{file}: stations", f"contest {out_stations['contest'][row - 1]!r} is not in contests",
-                         row=row, column="contest")
+        raise InputError(
+            f"{file}: stations",
+            f"contest {out_stations['contest'][row - 1]!r} is not in contests",
+            row=row,
+            column="contest",
+        )
     dup = out_stations.duplicated(["contest", "station"])
     if dup.any():
         row = int(dup.to_numpy().argmax()) + 1
-        raise InputError(f"{file}: stations", "a station appears twice in its contest", row=row, column="station")
-    out_choices = pd.DataFrame({
-        "contest": choices["contest"].astype(str),
-        "choice": choices["choice"].astype(str),
-        "name": choices["name"].fillna("").astype(str),
-    })
+        raise InputError(
+            f"{file}: stations", "a station appears twice in its contest", row=row, column="station"
+        )
+    out_choices = pd.DataFrame(
+        {
+            "contest": choices["contest"].astype(str),
+            "choice": choices["choice"].astype(str),
+            "name": choices["name"].fillna("").astype(str),
+        }
+    )
     return (
         pd.DataFrame({"contest": contests["contest"].astype(str), "form": contests["form"].astype(str)}),
         out_stations,
@@ -109,6 +120,10 @@ def _integers(frame: pd.DataFrame, column: str, file: str) -> list[int | None]:
     bad = values.isna() & frame[column].notna() & (frame[column].astype(str) != "")
     if bad.any():
         row = int(bad.to_numpy().argmax()) + 1
-        raise InputError(f"{file}: stations", f"{frame[column].iloc[row - 1]!r} is not a whole number",
-                         row=row, column=column)
+        raise InputError(
+            f"{file}: stations",
+            f"{frame[column].iloc[row - 1]!r} is not a whole number",
+            row=row,
+            column=column,
+        )
     return [None if pd.isna(v) else int(v) for v in values]

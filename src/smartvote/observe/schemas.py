@@ -41,7 +41,8 @@ class SubmissionIn(BaseModel):
     contest: Text
     station: Text
     kind: Literal[KINDS] = Field(  # type: ignore[valid-type]
-        "protocol", description="'repeat' for the commission's second, corrected protocol (повторный протокол)"
+        "protocol",
+        description="'repeat' for the commission's second, corrected protocol (повторный протокол)",
     )
     lines: Annotated[dict[Key, Count], Field(max_length=50)]
     choices: Annotated[dict[Key, Count], Field(max_length=500)]

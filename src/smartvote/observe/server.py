@@ -15,7 +15,9 @@ LOG_CONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(name)s %(levelname)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    },
     "loggers": {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
         "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
@@ -27,9 +29,17 @@ LOG_CONFIG = {
 def run(host: str, port: int, workers: int, proxy_headers: bool, forwarded_allow_ips: str) -> None:
     """uvicorn with the access log off (its default line carries the client's address)."""
     uvicorn.run(
-        "smartvote.observe.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-        access_log=False, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
-        server_header=False, date_header=False, log_config=LOG_CONFIG,
+        "smartvote.observe.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        server_header=False,
+        date_header=False,
+        log_config=LOG_CONFIG,
     )
 
 

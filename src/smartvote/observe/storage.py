@@ -206,10 +206,7 @@ class Storage:
         elections, audit = self.t("elections"), self.t("audit")
         conn.execute(sa.select(elections.c.id).where(elections.c.id == election).with_for_update())
         last = conn.execute(
-            sa.select(audit.c.hash)
-            .where(audit.c.election == election)
-            .order_by(audit.c.seq.desc())
-            .limit(1)
+            sa.select(audit.c.hash).where(audit.c.election == election).order_by(audit.c.seq.desc()).limit(1)
         ).scalar()
         entry = {"at": coarse_time(time.time()), **entry}
         conn.execute(
@@ -233,7 +230,9 @@ class Storage:
         for name in contests["form"]:
             form(name)
         with self._write() as conn:
-            if conn.execute(sa.select(self.t("elections").c.id).where(self.t("elections").c.id == election)).first():
+            if conn.execute(
+                sa.select(self.t("elections").c.id).where(self.t("elections").c.id == election)
+            ).first():
                 raise Conflict(f"election {election!r} is already set up in this database")
             conn.execute(
                 self.t("elections").insert(),
@@ -249,19 +248,34 @@ class Storage:
             )
             for name, frame in (("contests", contests), ("stations", stations), ("choices", choices)):
                 clean = frame.astype(object).where(frame.notna(), None)
-                rows = [{"election": election, **r} for r in clean.to_dict("records")]
+                rows = [
+                    {"election": election, **{str(k): v for k, v in r.items()}}
+                    for r in clean.to_dict("records")
+                ]
                 for start in range(0, len(rows), _CHUNK):
                     conn.execute(self.t(name).insert(), rows[start : start + _CHUNK])
             return self._issue(conn, election, "organiser", 1, "init")[0]
 
-    def issue_tokens(self, election: str, role: str, n: int, batch: str | None = None) -> tuple[str, list[str]]:
+    def issue_tokens(
+        self, election: str, role: str, n: int, batch: str | None = None
+    ) -> tuple[str, list[str]]:
         """``n`` new tokens of ``role``; returns (batch id, tokens). The tokens exist nowhere else."""
         batch = batch or secrets.token_hex(4)
         with self._write() as conn:
             self.election(election, conn)
             tokens = self._issue(conn, election, role, n, batch)
-            self._audit(conn, election, {"role": "organiser", "actor": "cli", "action": "issue-tokens",
-                                         "batch": batch, "token_role": role, "n": n})
+            self._audit(
+                conn,
+                election,
+                {
+                    "role": "organiser",
+                    "actor": "cli",
+                    "action": "issue-tokens",
+                    "batch": batch,
+                    "token_role": role,
+                    "n": n,
+                },
+            )
         return batch, tokens
 
     def _issue(self, conn: Connection, election: str, role: str, n: int, batch: str) -> list[str]:
@@ -270,8 +284,14 @@ class Storage:
         tokens = [new_token() for _ in range(n)]
         now = coarse_time(time.time())
         rows = [
-            {"digest": token_digest(tok), "election": election, "role": role, "batch": batch,
-             "revoked": False, "created": now}
+            {
+                "digest": token_digest(tok),
+                "election": election,
+                "role": role,
+                "batch": batch,
+                "revoked": False,
+                "created": now,
+            }
             for tok in tokens
         ]
         for start in range(0, len(rows), _CHUNK):
@@ -288,8 +308,11 @@ class Storage:
                 raise NotFound("no such token" if token else f"no token in batch {batch!r}")
             n = conn.execute(tokens.update().where(where).values(revoked=True)).rowcount
             for election in elections:
-                self._audit(conn, election, {"role": "organiser", "actor": "cli", "action": "revoke",
-                                             "batch": batch or "", "n": n})
+                self._audit(
+                    conn,
+                    election,
+                    {"role": "organiser", "actor": "cli", "action": "revoke", "batch": batch or "", "n": n},
+                )
         return int(n)
 
     def election(self, election: str, conn: Connection | None = None) -> dict[str, Any]:
@@ -311,7 +334,8 @@ class Storage:
             ids = conn.execute(sa.select(self.t("elections").c.id)).scalars().all()
         if len(ids) != 1:
             raise ServiceError(
-                "no election is set up (run `smartvote observe init`)" if not ids
+                "no election is set up (run `smartvote observe init`)"
+                if not ids
                 else f"several elections are set up ({', '.join(ids)}): name one with --election"
             )
         return str(ids[0])
@@ -321,8 +345,11 @@ class Storage:
         table = self.t("elections")
         with self._write() as conn:
             conn.execute(table.update().where(table.c.id == principal.election).values(**changes))
-            self._audit(conn, principal.election, {"role": principal.role, "actor": principal.pseudonym,
-                                                   "action": "settings", **changes})
+            self._audit(
+                conn,
+                principal.election,
+                {"role": principal.role, "actor": principal.pseudonym, "action": "settings", **changes},
+            )
             return self.election(principal.election, conn)
 
     def batches(self, election: str) -> list[dict[str, Any]]:
@@ -331,11 +358,17 @@ class Storage:
         revoked = sa.func.sum(sa.case((tokens.c.revoked, 1), else_=0))
         with self._read() as conn:
             rows = conn.execute(
-                sa.select(tokens.c.batch, tokens.c.role, sa.func.count().label("tokens"), revoked.label("revoked"))
-                .where(tokens.c.election == election).group_by(tokens.c.batch, tokens.c.role)
+                sa.select(
+                    tokens.c.batch, tokens.c.role, sa.func.count().label("tokens"), revoked.label("revoked")
+                )
+                .where(tokens.c.election == election)
+                .group_by(tokens.c.batch, tokens.c.role)
                 .order_by(tokens.c.batch)
             ).all()
-        return [{"batch": r.batch, "role": r.role, "tokens": int(r.tokens), "revoked": int(r.revoked or 0)} for r in rows]
+        return [
+            {"batch": r.batch, "role": r.role, "tokens": int(r.tokens), "revoked": int(r.revoked or 0)}
+            for r in rows
+        ]
 
     # -- requests ---------------------------------------------------------------------------
     def authenticate(self, token: str, now: float | None = None) -> Principal | None:
@@ -345,8 +378,13 @@ class Storage:
         window = int(now if now is not None else time.time()) // 60
         with self._single(self.counters) as conn:
             row = conn.execute(
-                sa.select(tokens.c.role, tokens.c.election, tokens.c.revoked, elections.c.secret,
-                          elections.c.rate_per_minute)
+                sa.select(
+                    tokens.c.role,
+                    tokens.c.election,
+                    tokens.c.revoked,
+                    elections.c.secret,
+                    elections.c.rate_per_minute,
+                )
                 .join(elections, elections.c.id == tokens.c.election)
                 .where(tokens.c.digest == digest)
             ).first()
@@ -360,7 +398,9 @@ class Storage:
             ).scalar_one()
             if count == 1:
                 conn.execute(rate.delete().where(rate.c.digest == digest, rate.c.window < window))
-        return Principal(row.role, row.election, digest, pseudonym(row.secret, digest), count > row.rate_per_minute)
+        return Principal(
+            row.role, row.election, digest, pseudonym(row.secret, digest), count > row.rate_per_minute
+        )
 
     def frame(self, election: str) -> Frame:
         """The election's frame, read once per worker (it does not change while serving)."""
@@ -369,11 +409,14 @@ class Storage:
                 return self._frames[election]
         with self._read() as conn:
             contests = conn.execute(
-                sa.select(self.t("contests").c.contest, self.t("contests").c.form)
-                .where(self.t("contests").c.election == election)
+                sa.select(self.t("contests").c.contest, self.t("contests").c.form).where(
+                    self.t("contests").c.election == election
+                )
             ).all()
             st = self.t("stations")
-            stations = conn.execute(sa.select(st.c.contest, st.c.station).where(st.c.election == election)).all()
+            stations = conn.execute(
+                sa.select(st.c.contest, st.c.station).where(st.c.election == election)
+            ).all()
             ch = self.t("choices")
             choices = conn.execute(
                 sa.select(ch.c.contest, ch.c.choice).where(ch.c.election == election).order_by(ch.c.choice)
@@ -404,9 +447,15 @@ class Storage:
         _same_keys("choices", choices, frame.choices.get(contest, ()))
         checks = protocol_form.check(lines, choices)
         content = {
-            "id": payload["id"], "election": principal.election, "author": principal.pseudonym,
-            "contest": contest, "station": station, "kind": payload["kind"],
-            "supersedes": payload.get("supersedes"), "lines": lines, "choices": choices,
+            "id": payload["id"],
+            "election": principal.election,
+            "author": principal.pseudonym,
+            "contest": contest,
+            "station": station,
+            "kind": payload["kind"],
+            "supersedes": payload.get("supersedes"),
+            "lines": lines,
+            "choices": choices,
         }
         digest = receipt(content)
         subs = self.t("submissions")
@@ -416,16 +465,24 @@ class Storage:
             if content["supersedes"] is not None:
                 self._check_supersedes(conn, principal, content)
             row = {
-                "id": content["id"], "election": principal.election, "contest": contest,
-                "station": station, "kind": content["kind"], "author": principal.pseudonym,
+                "id": content["id"],
+                "election": principal.election,
+                "contest": contest,
+                "station": station,
+                "kind": content["kind"],
+                "author": principal.pseudonym,
                 "supersedes": content["supersedes"],
-                "body": canonical_json({"lines": lines, "choices": choices}), "receipt": digest,
+                "body": canonical_json({"lines": lines, "choices": choices}),
+                "receipt": digest,
                 "checks": canonical_json([c.to_json() for c in checks]),
                 "hard_failed": any(c.severity == "hard" and c.status == "failed" for c in checks),
                 "received": coarse_time(time.time()),
             }
             inserted = conn.execute(
-                self._upsert(subs).values(**row).on_conflict_do_nothing(index_elements=["id"]).returning(subs.c.id)
+                self._upsert(subs)
+                .values(**row)
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(subs.c.id)
             ).first()
             if inserted is None:
                 existing = conn.execute(sa.select(subs.c.receipt).where(subs.c.id == content["id"])).scalar()
@@ -436,8 +493,9 @@ class Storage:
     def _check_supersedes(self, conn: Connection, principal: Principal, content: Mapping[str, Any]) -> None:
         subs = self.t("submissions")
         earlier = conn.execute(
-            sa.select(subs.c.author, subs.c.contest, subs.c.station, subs.c.election)
-            .where(subs.c.id == content["supersedes"])
+            sa.select(subs.c.author, subs.c.contest, subs.c.station, subs.c.election).where(
+                subs.c.id == content["supersedes"]
+            )
         ).first()
         if (
             earlier is None
@@ -454,9 +512,16 @@ class Storage:
         body = json.loads(row["body"])
         checks = json.loads(row["checks"])
         return {
-            "id": row["id"], "contest": row["contest"], "station": row["station"], "kind": row["kind"],
-            "supersedes": row["supersedes"], "author": row["author"], "lines": body["lines"],
-            "choices": body["choices"], "receipt": row["receipt"], "received": row["received"],
+            "id": row["id"],
+            "contest": row["contest"],
+            "station": row["station"],
+            "kind": row["kind"],
+            "supersedes": row["supersedes"],
+            "author": row["author"],
+            "lines": body["lines"],
+            "choices": body["choices"],
+            "receipt": row["receipt"],
+            "received": row["received"],
             "checks": checks,
             "failed": [c["message"] for c in checks if c["status"] == "failed"],
             "hard_failed": bool(row["hard_failed"]),
@@ -464,8 +529,12 @@ class Storage:
         }
 
     def submissions(
-        self, principal: Principal, contest: str | None = None, station: str | None = None,
-        limit: int = 100, offset: int = 0,
+        self,
+        principal: Principal,
+        contest: str | None = None,
+        station: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Submissions an observer may read (their own) or a moderator may (all), newest id order."""
         subs = self.t("submissions")
@@ -477,7 +546,9 @@ class Storage:
         if station:
             query = query.where(subs.c.station == station)
         with self._read() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query.order_by(subs.c.id).limit(limit).offset(offset))]
+            rows = [
+                dict(r._mapping) for r in conn.execute(query.order_by(subs.c.id).limit(limit).offset(offset))
+            ]
             photos = self._photos_of(conn, [r["id"] for r in rows])
         return [self._record(r, photos.get(r["id"], [])) for r in rows]
 
@@ -498,7 +569,8 @@ class Storage:
             return out
         rows = conn.execute(
             sa.select(photos.c.submission, photos.c.n, photos.c.sha256, photos.c.size)
-            .where(photos.c.submission.in_(ids)).order_by(photos.c.n)
+            .where(photos.c.submission.in_(ids))
+            .order_by(photos.c.n)
         )
         for r in rows:
             out.setdefault(r.submission, []).append({"n": r.n, "sha256": r.sha256, "size": r.size})
@@ -508,9 +580,13 @@ class Storage:
         """Keep a cleaned photo of the principal's submission durably; True if new, False if a retry."""
         subs, photos = self.t("submissions"), self.t("photos")
         with self._read() as conn:
-            row = conn.execute(sa.select(subs.c.author, subs.c.election).where(subs.c.id == submission)).first()
-            if row is None or row.election != principal.election or (
-                principal.role != "organiser" and row.author != principal.pseudonym
+            row = conn.execute(
+                sa.select(subs.c.author, subs.c.election).where(subs.c.id == submission)
+            ).first()
+            if (
+                row is None
+                or row.election != principal.election
+                or (principal.role != "organiser" and row.author != principal.pseudonym)
             ):
                 raise NotFound(f"no submission {submission} of this token")
             existing = conn.execute(
@@ -522,10 +598,17 @@ class Storage:
         write_durably(self.photo_dir, name, photo.data)
         with self._write() as conn:
             inserted = conn.execute(
-                self._upsert(photos).values(
-                    submission=submission, n=n, sha256=photo.sha256, size=len(photo.data), file=name,
+                self._upsert(photos)
+                .values(
+                    submission=submission,
+                    n=n,
+                    sha256=photo.sha256,
+                    size=len(photo.data),
+                    file=name,
                     received=coarse_time(time.time()),
-                ).on_conflict_do_nothing(index_elements=["submission", "n"]).returning(photos.c.n)
+                )
+                .on_conflict_do_nothing(index_elements=["submission", "n"])
+                .returning(photos.c.n)
             ).first()
             if inserted is not None:
                 return True
@@ -571,14 +654,17 @@ class Storage:
             if action["action"] in ("quarantine", "release"):
                 subs = self.t("submissions")
                 found = conn.execute(
-                    sa.select(subs.c.id).where(subs.c.id == action["submission"],
-                                               subs.c.election == principal.election)
+                    sa.select(subs.c.id).where(
+                        subs.c.id == action["submission"], subs.c.election == principal.election
+                    )
                 ).first()
                 if found is None:
                     raise NotFound(f"no submission {action['submission']}")
             elif (action["contest"], action["station"]) not in frame.stations:
                 raise NotFound(f"no station {action['station']!r} in contest {action['contest']!r}")
-            elif action["action"] == "confirm" and action["figure"] not in _figure_names(frame, action["contest"]):
+            elif action["action"] == "confirm" and action["figure"] not in _figure_names(
+                frame, action["contest"]
+            ):
                 raise Invalid(f"no figure {action['figure']!r} on the form of contest {action['contest']!r}")
             self._audit(conn, principal.election, entry)
         return entry
@@ -589,7 +675,8 @@ class Storage:
         with self._read() as conn:
             rows = conn.execute(
                 sa.select(audit.c.seq, audit.c.entry, audit.c.hash)
-                .where(audit.c.election == election).order_by(audit.c.seq)
+                .where(audit.c.election == election)
+                .order_by(audit.c.seq)
             ).all()
         entries = [json.loads(r.entry) for r in rows]
         broken = first_broken([(e, r.hash) for e, r in zip(entries, rows, strict=True)])
@@ -602,8 +689,15 @@ class Storage:
         frame = self.frame(election)
         k = int(self.election(election)["k"])
         subs = self.t("submissions")
-        query = sa.select(subs.c.id, subs.c.author, subs.c.contest, subs.c.station, subs.c.kind,
-                          subs.c.supersedes, subs.c.body).where(subs.c.election == election)
+        query = sa.select(
+            subs.c.id,
+            subs.c.author,
+            subs.c.contest,
+            subs.c.station,
+            subs.c.kind,
+            subs.c.supersedes,
+            subs.c.body,
+        ).where(subs.c.election == election)
         if contest:
             query = query.where(subs.c.contest == contest)
         if station:
@@ -651,7 +745,9 @@ class Storage:
         protocols = self.consensus(election)
         keep = {i for p in protocols for i in p.counted}
         disputed = {
-            i for p in protocols if p.status == "conflict" or any(f.status == "confirmed" for f in p.figures)
+            i
+            for p in protocols
+            if p.status == "conflict" or any(f.status == "confirmed" for f in p.figures)
             for i in p.counted
         }
         subs, photos, tokens = self.t("submissions"), self.t("photos"), self.t("tokens")
@@ -663,7 +759,8 @@ class Storage:
             evidence = {r.id for r in rows if r.id in keep and (r.hard_failed or r.id in disputed)}
             files = conn.execute(
                 sa.select(photos.c.submission, photos.c.n, photos.c.file)
-                .join(subs, subs.c.id == photos.c.submission).where(subs.c.election == election)
+                .join(subs, subs.c.id == photos.c.submission)
+                .where(subs.c.election == election)
             ).all()
             gone = [f for f in files if f.submission not in evidence]
             for f in gone:
@@ -686,7 +783,9 @@ def _same_keys(what: str, given: Mapping[str, Any], expected: tuple[str, ...]) -
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
             [f"unknown {', '.join(unknown)}"] if unknown else []
         )
-        raise Invalid(f"{what}: {'; '.join(parts)} (every {what[:-1]} of the form must be given, null if unreadable)")
+        raise Invalid(
+            f"{what}: {'; '.join(parts)} (every {what[:-1]} of the form must be given, null if unreadable)"
+        )
 
 
 def _may_read(principal: Principal, row: Any) -> bool:

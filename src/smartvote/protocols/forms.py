@@ -186,7 +186,9 @@ def form(name: str) -> Form:
 
 
 def _forms_of(data: dict[str, Any]) -> dict[str, Form]:
-    lines = tuple(Line(id=k, ru=v["ru"], en=v["en"], column=v.get("column", "")) for k, v in data["lines"].items())
+    lines = tuple(
+        Line(id=k, ru=v["ru"], en=v["en"], column=v.get("column", "")) for k, v in data["lines"].items()
+    )
     rules = tuple(Rule(parse(r["rule"]), r["severity"], r.get("flag", "")) for r in data["relations"])
     out = {}
     for name, spec in data["forms"].items():

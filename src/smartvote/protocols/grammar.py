@@ -35,7 +35,10 @@ class GrammarError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One signed term: a line id (``L10`` is line ``"10"``), :data:`CHOICES`, or a literal (``line`` empty)."""
+    """One signed term: a line id (``L10`` is line ``"10"``), :data:`CHOICES`, or a literal.
+
+    A literal has an empty ``line`` and its number in ``value``.
+    """
 
     sign: int
     line: str = ""
