@@ -13,16 +13,14 @@ import io
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import psycopg
-import pytest
 from PIL import Image
 
-from smartvote.observe.storage import Storage, engine_for, migrate
+from smartvote.observe.storage import engine_for, migrate
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
@@ -136,25 +134,3 @@ def jpeg(width: int = 64, height: int = 48, **save: Any) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", **save)
     return out.getvalue()
-
-
-@pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
-    made = Templates(tmp_path_factory.mktemp("observe-templates"))
-    yield made
-    made.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, templates: Templates) -> Iterator[str]:
-    """A fresh, migrated database URL of each back-end in turn."""
-    url = templates.fresh(request.param)
-    yield url
-    templates.reset(url)
-
-
-@pytest.fixture
-def storage(backend: str, tmp_path: Path) -> Iterator[Storage]:
-    store = Storage(backend, tmp_path / "photos")
-    yield store
-    store.close()

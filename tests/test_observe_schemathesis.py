@@ -21,7 +21,7 @@ from smartvote.observe.app import create_app
 from smartvote.observe.settings import Settings
 from smartvote.observe.storage import Storage
 
-pytest_plugins = ["observe_support"]
+pytest_plugins = ["observe_fixtures"]
 
 
 def test_no_5xx_and_every_answer_conforms(templates: Templates, tmp_path: Path) -> None:

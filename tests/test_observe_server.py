@@ -30,7 +30,7 @@ USER_AGENT = (
 FORWARDED = "203.0.113.77"
 CLIENT = "127.0.0.2"
 
-pytest_plugins = ["observe_support"]
+pytest_plugins = ["observe_fixtures"]
 
 
 def _pg_logs() -> dict[Path, int]:

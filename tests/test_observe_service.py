@@ -31,7 +31,7 @@ from smartvote.observe.settings import Settings
 from smartvote.observe.storage import Storage
 from smartvote.store import Store
 
-pytest_plugins = ["observe_support"]
+pytest_plugins = ["observe_fixtures"]
 
 
 class Service:
