@@ -208,6 +208,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         kind = request.headers.get("content-type", "").split(";")[0].strip()
         if kind not in ("image/jpeg", "image/png"):
             raise Invalid("a photo is sent as image/jpeg or image/png")
+        await run_in_threadpool(store.require_own, who, submission)  # before spending CPU on the photo
         photo = await run_in_threadpool(clean, await request.body())
         created = await run_in_threadpool(store.add_photo, who, submission, n, photo)
         out = {

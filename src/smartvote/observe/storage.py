@@ -578,17 +578,9 @@ class Storage:
 
     def add_photo(self, principal: Principal, submission: str, n: int, photo: CleanPhoto) -> bool:
         """Keep a cleaned photo of the principal's submission durably; True if new, False if a retry."""
-        subs, photos = self.t("submissions"), self.t("photos")
+        photos = self.t("photos")
         with self._read() as conn:
-            row = conn.execute(
-                sa.select(subs.c.author, subs.c.election).where(subs.c.id == submission)
-            ).first()
-            if (
-                row is None
-                or row.election != principal.election
-                or (principal.role != "organiser" and row.author != principal.pseudonym)
-            ):
-                raise NotFound(f"no submission {submission} of this token")
+            self._own_submission(conn, principal, submission)
             existing = conn.execute(
                 sa.select(photos.c.sha256).where(photos.c.submission == submission, photos.c.n == n)
             ).scalar()
@@ -618,6 +610,21 @@ class Storage:
         if existing != photo.sha256:
             (self.photo_dir / name).unlink(missing_ok=True)
         return self._same_photo(str(existing), photo, n)
+
+    def require_own(self, principal: Principal, submission: str) -> None:
+        """:class:`NotFound` unless ``submission`` is the principal's (any, for an organiser)."""
+        with self._read() as conn:
+            self._own_submission(conn, principal, submission)
+
+    def _own_submission(self, conn: Connection, principal: Principal, submission: str) -> None:
+        subs = self.t("submissions")
+        row = conn.execute(sa.select(subs.c.author, subs.c.election).where(subs.c.id == submission)).first()
+        if (
+            row is None
+            or row.election != principal.election
+            or (principal.role != "organiser" and row.author != principal.pseudonym)
+        ):
+            raise NotFound(f"no submission {submission} of this token")
 
     @staticmethod
     def _same_photo(existing: str, photo: CleanPhoto, n: int) -> bool:
