@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from smartvote.data.loader import read_path
 from smartvote.forensics.inputs import station_arrays
-from smartvote.loader import read_path
 from smartvote.synthetic import simulate
 from smartvote.synthetic.calibration import calibrate
 

@@ -13,8 +13,8 @@ import statistics
 import time
 
 from smartvote.forensics.digits import digit_tests
+from smartvote.forensics.validation_fingerprint import validate_digits
 from smartvote.synthetic import simulate
-from smartvote.validation_fingerprint import validate_digits
 
 
 def main() -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)
 
-from smartvote.tactics.coordinate import coordination_curve
-from smartvote.tactics.recommend import recommend, simulate
-from smartvote.tactics.strength import Scales
-from smartvote.tactics.synthetic import synthetic_field
+from smartvote.engine.coordinate import coordination_curve
+from smartvote.engine.fields import synthetic_field
+from smartvote.engine.recommend import recommend, simulate
+from smartvote.engine.strength import Scales
 
 DISTRICTS, DRAWS, REPEATS = 225, 10_000, 5
 SCALES = Scales(0.20, 0.30, 0.20)

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 from scipy import special
 
+from smartvote.data.loader import read_path
 from smartvote.forensics import integer
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.poisson_binomial import log_exact_upper_tail, log_saddlepoint_upper_tail, moments
-from smartvote.loader import read_path
 
 DATA = Path(
     os.environ.get("SMARTVOTE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -21,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from smartvote.loader import read_path
-from smartvote.report import load_analysis, write_report
-from smartvote.store import Store
+from smartvote.data.loader import read_path
+from smartvote.data.store import Store
+from smartvote.pages.report import write_report
+from smartvote.pipelines.report import load_analysis
 
 DATA = Path(
     os.environ.get("SMARTVOTE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"

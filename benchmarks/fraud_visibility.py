@@ -14,8 +14,8 @@ import argparse
 import numpy as np
 
 from smartvote.forensics.integer import integer_test
+from smartvote.forensics.validation import anomalous_votes, election_rng
 from smartvote.synthetic import Fraud, simulate
-from smartvote.validation import anomalous_votes, election_rng
 
 STATIONS = 96_000
 SETTINGS: dict[str, Fraud] = {

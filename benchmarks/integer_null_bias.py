@@ -28,8 +28,8 @@ import numpy as np
 from scipy.stats import binom
 
 from smartvote.forensics.integer import integer_probability, is_integer_percent
+from smartvote.forensics.validation import election_rng
 from smartvote.synthetic import simulate
-from smartvote.validation import election_rng
 
 STATIONS = 96_000
 BOX_EDGES = (0, 100, 200, 300, 500, 800, 1200, 10**9)

@@ -30,8 +30,8 @@ import numpy as np
 from scipy import special
 
 from smartvote.forensics.integer import _integer_counts_in_range, _prepare, _station_terms
+from smartvote.forensics.validation import election_rng
 from smartvote.synthetic import simulate
-from smartvote.validation import election_rng
 
 STATIONS = 96_000
 COUNTS = ("turnout", "share", "either")

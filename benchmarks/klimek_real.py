@@ -17,11 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+from smartvote.data.loader import read_path
 from smartvote.forensics import klimek
 from smartvote.forensics.digits import digit_tests
 from smartvote.forensics.fingerprint import station_points
 from smartvote.forensics.inputs import station_arrays
-from smartvote.loader import read_path
 
 #: Published fits (f_i, f_e): Klimek et al., PNAS 109(41), 2012 ...
 PNAS = {2003: (0.31, 0.009), 2007: (0.636, 0.038), 2011: (0.64, 0.033), 2012: (0.39, 0.021)}

@@ -13,7 +13,7 @@ import argparse
 import time
 
 from smartvote.forensics.klimek import ToolkitGrid
-from smartvote.validation_fingerprint import KlimekValidation, validate_klimek
+from smartvote.forensics.validation_fingerprint import KlimekValidation, validate_klimek
 
 SEED = 2026
 STATIONS = 20_000

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from smartvote.loader import read_path
-from smartvote.store import Store
+from smartvote.data.loader import read_path
+from smartvote.data.store import Store
 from smartvote.synthetic import Fraud, simulate, simulate_election
 
 STATIONS = 96_000

@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from smartvote.loader import read_path
-from smartvote.store import Store
+from smartvote.data.loader import read_path
+from smartvote.data.store import Store
+from smartvote.pipelines.tactics import attach_endorsements, effect_inputs, gap_districts
 from smartvote.tactics.effect import endorsement_effect
 from smartvote.tactics.gap import coordination_gap
-from smartvote.tactics_data import attach_endorsements, effect_inputs, gap_districts
 
 
 def median_seconds(step: Callable[[], object], repeats: int = 3) -> float:

@@ -12,8 +12,13 @@ import argparse
 import time
 from collections.abc import Callable
 
+from smartvote.forensics.validation import (
+    IntegerValidation,
+    ShpilkinValidation,
+    validate_integer,
+    validate_shpilkin,
+)
 from smartvote.synthetic import Country, Fraud
-from smartvote.validation import IntegerValidation, ShpilkinValidation, validate_integer, validate_shpilkin
 
 STATIONS = 96_000
 NO_CORRELATION = Country().with_correlation(0).without_region_effects()

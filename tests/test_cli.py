@@ -29,7 +29,9 @@ def test_import_list_summary_export(home, data_dir, tmp_path):
         "ballots_issued",
         "turnout_pct",
         "shares_pct",
+        "left_out",
         "flagged",
+        "notes",
     }
     assert summary["contest"] == "federal-list"
     by_district = json.loads(run("summary", "spb-2021-duma", "--by", "district", "--json").output)
@@ -84,3 +86,42 @@ def test_unknown_election_and_contest(home, data_dir):
 def test_catalogue_listing(home):
     listed = json.loads(run("list", "--catalogue", "--json").output)
     assert "russia-referendum-2020" in {e["election_id"] for e in listed}
+
+
+def test_unmapped_or_doubled_column_is_one_line_and_writes_nothing(home, tmp_path):
+    good = write_zip(tmp_path / "2021.csv.zip", HEADER_2021, [station()])
+    assert run("import", str(good)).exit_code == 0
+    before = run("summary", "russia-duma-2021", "--json").output
+    for extra in ("Число бюллетеней, испорченных избирателями", "Число избирателей, внесенных в список"):
+        folder = tmp_path / str(len(extra))
+        folder.mkdir()
+        bad = write_zip(
+            folder / "2021.csv.zip", HEADER_2021[:-1] + [extra, "url"], [station()[:-1] + [7, "u"]]
+        )
+        result = run("import", str(bad))
+        assert result.exit_code == 1
+        (line,) = result.output.strip().splitlines()
+        assert "2021.csv" in line and extra in line
+        assert run("summary", "russia-duma-2021", "--json").output == before
+
+
+def test_a_supplement_alone_needs_its_election_in_the_store(home, data_dir):
+    evoting = data_dir / "russia-federal" / "2024-electronic-voting.csv"
+    result = run("import", str(evoting))
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "russia-president-2024" in line and "2024.csv.zip" in line
+    assert json.loads(run("list", "--json").output) == []
+
+
+def test_mass_reconciliation_failures_are_warned(home, tmp_path):
+    """A mapping gone wrong fails a relation at most stations: one warning line, still imported."""
+    rows = [station(f"УИК №{i}", boxes=600 if i % 2 else 500) for i in range(1, 21)]
+    result = CliRunner().invoke(
+        main, ["import", str(write_zip(tmp_path / "2021.csv.zip", HEADER_2021, rows))]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "russia-duma-2021"
+    warnings = result.stderr.strip().splitlines()
+    assert any("10 of 20 stations fail ballots in boxes > ballots issued" in w for w in warnings)
+    assert all(w.startswith("warning: russia-duma-2021: 10 of 20 stations fail") for w in warnings)

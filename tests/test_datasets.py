@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from smartvote.cli import main
-from smartvote.datasets import CATALOGUE, dataset, fetch_file
+from smartvote.data.catalogue import CATALOGUE, DatasetFile, dataset
+from smartvote.data.download import fetch_file, sha256_of
 from smartvote.errors import DownloadError, UnknownElectionError
 
 
@@ -103,22 +105,41 @@ def test_local_folder_mirror(tmp_path, data_dir):
     assert path == tmp_path / "2018.csv.zip"
 
 
-def test_catalogue_pins_commit_and_refuses_unverified_years():
-    assert all("8003707eb94e3a1e69f8b1b965cdf93f80153808" in d.url for d in CATALOGUE.values())
-    assert {d.year for d in CATALOGUE.values() if d.sha256} == {
-        2004,
-        2007,
-        2008,
-        2011,
-        2012,
-        2016,
-        2018,
-        2020,
-        2021,
-        2024,
-    }
-    for election_id in ("russia-president-2000", "russia-duma-2003"):
-        with pytest.raises(DownloadError, match="no checksum"):
-            fetch_file(dataset(election_id), Path("/nonexistent"))
+def test_catalogue_pins_every_file_of_the_dataset(data_dir):
+    """Every file at the pinned commit, each with a SHA-256 or (2000, 2003) the git blob id of
+    the repository's tree; the SHA-256 of the shared copies is recomputed here."""
+    files = {f.name: f for d in CATALOGUE.values() for f in d.files}
+    assert all("8003707eb94e3a1e69f8b1b965cdf93f80153808" in f.url for f in files.values())
+    shared = {p.name for p in (data_dir / "russia-federal").iterdir() if p.name[:4].isdigit()}
+    assert shared - {"bashkortostan-2018-scanners.csv"} <= set(files)
+    for name in shared & set(files):
+        assert files[name].sha256 == sha256_of(data_dir / "russia-federal" / name), name
+    assert files["2000.csv.zip"].git_blob == "c35973644674e3f9b9b64205e27fd629ba07f7bb"
+    assert files["2003.csv.zip"].git_blob == "7a7403ab4e6caf48162f558dd5e3154531f15c79"
+    assert all(f.sha256 or f.git_blob for f in files.values())
     with pytest.raises(UnknownElectionError):
         dataset("russia-duma-1999")
+
+
+def test_verified_by_git_blob_then_by_the_recorded_sha256(tmp_path, data_dir, serve):
+    """A file known only by its git blob id (as 2000 and 2003 are) is verified by it, its SHA-256
+    is recorded beside the cached copy, and a changed cached copy is fetched again."""
+    real = data_dir / "russia-federal" / "2018.csv.zip"
+    entry = DatasetFile("2018.csv.zip", git_blob=subprocess_blob(real))
+    cache = tmp_path / "cache"
+    path = fetch_file(entry, cache, serve(real.parent))
+    assert path.read_bytes() == real.read_bytes()
+    assert (cache / "2018.csv.zip.sha256").read_text().strip() == sha256_of(real)
+    path.write_bytes(b"tampered")
+    assert fetch_file(entry, cache, str(real.parent)).read_bytes() == real.read_bytes()
+    wrong = DatasetFile("2018.csv.zip", git_blob="0" * 40)
+    with pytest.raises(DownloadError, match="git blob"):
+        fetch_file(wrong, tmp_path / "other", serve(real.parent))
+    assert not any((tmp_path / "other").iterdir())
+
+
+def subprocess_blob(path: Path) -> str:
+    """The blob id as git itself computes it (not the code under test)."""
+    return subprocess.run(
+        ["git", "hash-object", str(path)], capture_output=True, text=True, check=True
+    ).stdout.strip()

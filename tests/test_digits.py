@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from smartvote.forensics.digits import EXPECTED, digit_tests, second_digit_distribution
-from smartvote.validation_fingerprint import validate_digits
+from smartvote.forensics.validation_fingerprint import validate_digits
 
 
 def test_second_digit_distribution_is_the_formula() -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from smartvote.tactics.backtest import calibration_table
-from smartvote.tactics.recommend import grid_index, recommend, simulate, thresholds
-from smartvote.tactics.strength import Scales, draws
-from smartvote.tactics.synthetic import synthetic_field
+from smartvote.engine.backtest import calibration_table
+from smartvote.engine.fields import synthetic_field
+from smartvote.engine.recommend import grid_index, recommend, simulate, thresholds
+from smartvote.engine.strength import Scales, draws
 
 ELECTIONS, DRAWS, Q = 400, 1000, 0.3
 SCALES = Scales(national=0.15, regional=0.25, district=0.2)

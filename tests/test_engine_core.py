@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smartvote.engine_report import number_ranges
-from smartvote.tactics.backtest import (
+from smartvote.engine.backtest import (
     brier,
     calibration_table,
     compare_picks,
@@ -20,22 +19,21 @@ from smartvote.tactics.backtest import (
     party_backtest,
     strongest_non_ruling,
 )
-from smartvote.tactics.baseline import district_baseline, harmonise_region
-from smartvote.tactics.coordinate import coordination_curve, flips_per_draw
-from smartvote.tactics.districts import DistrictVotes
-from smartvote.tactics.recommend import (
+from smartvote.engine.baseline import district_baseline, harmonise_region
+from smartvote.engine.coordinate import coordination_curve, flips_per_draw
+from smartvote.engine.recommend import (
     HOPELESS,
     NEVER,
     NO_RULING,
     TOO_CLOSE,
     WINS_ALONE,
-    Simulation,
+    EngineDraws,
     beat_probabilities,
     grid_index,
     recommend,
     thresholds,
 )
-from smartvote.tactics.strength import (
+from smartvote.engine.strength import (
     Field,
     Scales,
     draws,
@@ -45,6 +43,8 @@ from smartvote.tactics.strength import (
     national_target,
     slot_multipliers,
 )
+from smartvote.pages.engine import number_ranges
+from smartvote.tactics.districts import DistrictVotes
 
 
 def test_region_names_are_harmonised_across_elections() -> None:
@@ -147,21 +147,21 @@ def _field(names: list[tuple[str, ...]], ruling: list[int]) -> Field:
     width = max(len(n) for n in names)
     party = np.array([[s if s < len(n) else -1 for s in range(width)] for n in names])
     return Field(
-        tuple(str(i + 1) for i in range(len(names))),
-        tuple(names),
-        tuple(f"p{s}" for s in range(width)),
-        ("r",),
-        party,
-        np.where(party >= 0, 1.0 / width, 0.0),
-        np.array(ruling),
-        np.zeros(len(names), dtype=int),
+        districts=tuple(str(i + 1) for i in range(len(names))),
+        names=tuple(names),
+        parties=tuple(f"p{s}" for s in range(width)),
+        regions=("r",),
+        party=party,
+        mean=np.where(party >= 0, 1.0 / width, 0.0),
+        ruling=np.array(ruling),
+        region=np.zeros(len(names), dtype=int),
     )
 
 
 def _simulation(
     first: list[list[list[int]]], ruling_won: list[list[bool]], mean: list[list[float]]
-) -> Simulation:
-    return Simulation(np.array(first, dtype=np.uint8), np.array(ruling_won), np.array(mean))
+) -> EngineDraws:
+    return EngineDraws(np.array(first, dtype=np.uint8), np.array(ruling_won), np.array(mean))
 
 
 def test_recommendation_flags_and_probabilities_by_hand() -> None:

@@ -3,7 +3,6 @@ and the HTML page in headless Chromium. Reference figures are the issue's."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -18,14 +17,15 @@ from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
 from browser import chromium, only_local, recorded_tab
+from conftest import SharedStore
 from smartvote.cli import main
-from smartvote.engine_data import Training, forecast, forecast_scales, training_scales
+from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.inputs import read_polls
+from smartvote.data.store import Store
+from smartvote.engine.recommend import WINS_ALONE
 from smartvote.errors import SmartvoteError
-from smartvote.importers.tabular import read_table_file
-from smartvote.store import Store
-from smartvote.tactics.formats import read_polls
-from smartvote.tactics.recommend import WINS_ALONE
-from smartvote.tactics_data import attach_endorsements
+from smartvote.pipelines.engine import Training, forecast, forecast_scales, training_scales
+from smartvote.pipelines.tactics import attach_endorsements
 
 DRAWS = "1000"
 
@@ -51,7 +51,7 @@ def cli(
 ) -> Iterator[Any]:
     """The CLI on the session's real store (kept open) with the fitted scales cached."""
     monkeypatch.setenv("SMARTVOTE_HOME", str(engine_home))
-    monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+    monkeypatch.setattr(engine_cli, "Store", SharedStore(real_store))
 
     def run(*args: object) -> dict[str, Any]:
         result = CliRunner().invoke(main, [str(a) for a in args])
@@ -190,7 +190,7 @@ def page(
     out = tmp_path_factory.mktemp("engine-pages") / "spb-2021-city.html"
     with pytest.MonkeyPatch.context() as m:
         m.setenv("SMARTVOTE_HOME", str(engine_home))
-        m.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+        m.setattr(engine_cli, "Store", SharedStore(real_store))
         result = CliRunner().invoke(
             main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--html", str(out)]
         )
@@ -219,8 +219,8 @@ def test_an_adjustment_moves_the_pick_and_is_listed(
 ) -> None:
     from datetime import date
 
-    from smartvote.engine_data import run_engine
-    from smartvote.engine_report import recommendation_page
+    from smartvote.pages.engine import recommendation_page
+    from smartvote.pipelines.engine import run_engine
     from smartvote.tactics.adjust import Adjustment
 
     crafted = Adjustment(
@@ -237,7 +237,7 @@ def test_an_adjustment_for_an_unknown_candidate_names_its_row(
     real_store: Store, engine_home: Path, training: Training, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SMARTVOTE_HOME", str(engine_home))
-    monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+    monkeypatch.setattr(engine_cli, "Store", SharedStore(real_store))
     file = tmp_path / "adjust.csv"
     file.write_text(
         "district,candidate,effect_pp,reason,source,published\n216,Nobody,5,crafted,none (test),2021-09-01\n",
@@ -252,7 +252,7 @@ def test_an_adjustment_for_an_unknown_candidate_names_its_row(
 
 
 def test_a_regional_poll_moves_its_region_only(real_store: Store, polls_file: Path, tmp_path: Path) -> None:
-    from smartvote.engine_data import read_regional_polls
+    from smartvote.pipelines.engine import read_regional_polls
 
     file = tmp_path / "regional.csv"
     file.write_text(
@@ -291,7 +291,7 @@ def voter(
     out = tmp_path_factory.mktemp("voter-pages") / "spb-2021-city-voters.html"
     with pytest.MonkeyPatch.context() as m:
         m.setenv("SMARTVOTE_HOME", str(engine_home))
-        m.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+        m.setattr(engine_cli, "Store", SharedStore(real_store))
         result = CliRunner().invoke(
             main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--voter-page", str(out), "--json"]
         )

@@ -15,8 +15,8 @@ from federal_files import (
     station,
     write_zip,
 )
+from smartvote.data.loader import read_path
 from smartvote.errors import InputError
-from smartvote.loader import read_path
 
 
 def test_2021_format_recognised_by_meaning(tmp_path):
@@ -75,12 +75,12 @@ def test_2004_against_all_is_a_choice_and_integer_station_numbers(tmp_path):
         "uik",
         REGISTERED,
         RECEIVED,
-        "Число избирательных бюллетеней, выданных избирателям, проголосовавшим досрочно",
-        "Число избирательных бюллетеней, выданных избирателям в помещении для голосования",
-        "Число избирательных бюллетеней, выданных избирателям вне помещения для голосования",
+        "Число избирательных бюллетеней, выданных  досрочно",  # 2004's own wording, double space
+        "Число избирательных бюллетеней, выданных в день голосования",  # no "в помещении"
+        "Число избирательных бюллетеней, выданных вне помещения",
         CANCELLED,
-        "Число избирательных бюллетеней в переносных ящиках для голосования",
-        "Число избирательных бюллетеней в стационарных ящиках для голосования",
+        "Число избирательных бюллетеней в переносных ящиках",
+        "Число бюллетеней в стационарных ящиках для голосования",
         INVALID,
         VALID,
         "Путин Владимир Владимирович",
@@ -93,6 +93,9 @@ def test_2004_against_all_is_a_choice_and_integer_station_numbers(tmp_path):
     assert "Против всех" in set(tables.choices["name"])
     assert tables.stations["station_id"].tolist() == ["Область/44"]
     assert tables.contests["contest"].tolist() == ["president"]
+    st = tables.stations.iloc[0]  # "в день голосования" is the at-station part, not the total
+    assert (st["ballots_early"], st["ballots_in_station"], st["ballots_outside"]) == (0, 500, 20)
+    assert (st["ballots_issued"], st["inconsistent"]) == (520, "")
 
 
 def test_2007_party_headers_without_space_and_oik_not_districts(tmp_path):
@@ -221,3 +224,47 @@ def test_not_a_zip_and_truncated_zip(tmp_path):
     good.write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError, match="zip"):
         read_path(good)
+
+
+def test_protocol_like_column_no_rule_maps_is_refused_naming_it(tmp_path):
+    odd = "Число бюллетеней, испорченных избирателями"
+    header = HEADER_2021[:-1] + [odd, "url"]
+    rows = [station()[:-1] + [3, "u"]]
+    path = write_zip(tmp_path / "2021.csv.zip", header, rows)
+    with pytest.raises(InputError, match="no rule maps it.*--ignore-column") as error:
+        read_path(path)
+    assert odd in str(error.value) and "2021.csv.zip" in str(error.value)
+    (tables,) = read_path(path, ignore_columns=frozenset({odd}))
+    assert tables.stations["valid"].iloc[0] == 490
+
+
+def test_two_columns_for_one_role_are_refused(tmp_path):
+    header = HEADER_2021[:-1] + ["Число избирателей, включенных в список", "url"]
+    path = write_zip(tmp_path / "2021.csv.zip", header, [station()[:-1] + [1000, "u"]])
+    with pytest.raises(InputError, match="two columns map to registered"):
+        read_path(path)
+
+
+def test_a_total_given_beside_its_parts_is_cross_checked(tmp_path):
+    total = "Число бюллетеней, выданных участникам голосования"
+    header = HEADER_2021[:-1] + [total, "url"]
+    rows = [station("УИК №1")[:-1] + [500, "u"], station("УИК №2")[:-1] + [480, "u"]]
+    (tables,) = read_path(write_zip(tmp_path / "2021.csv.zip", header, rows))
+    st = tables.stations.set_index("number")
+    assert st["ballots_issued"].tolist() == [500, 500]  # the parts' sum, not the given total
+    assert st.loc[1, "inconsistent"] == ""
+    assert "issued≠parts" in st.loc[2, "inconsistent"]
+
+
+def test_remote_pseudo_stations_recognised_from_the_data_whatever_the_file_name(tmp_path):
+    """The 2021 file saved as duma21.csv: the remote voting commission and a register no
+    physical station has mark the pseudo-stations; their ids stay distinct per district."""
+    rows = [
+        station("УИК №1"),
+        station("", region="Курская область", oik="ОИК №109", tik="Дистанционное электронное голосование"),
+        station("", region="Курская область", oik="ОИК №110", tik="Дистанционное электронное голосование"),
+        station("УИК №5001", registered=150_000, issued_in=1000, boxes=1000),
+    ]
+    (tables,) = read_path(write_zip(tmp_path / "duma21.csv.zip", HEADER_2021, rows), "duma21", "единая")
+    remote = tables.stations.set_index("station_id")["remote_electronic"]
+    assert remote.to_dict() == {"Тестовая область/1": False, "DEG-109": True, "DEG-110": True, "DEG-7": True}

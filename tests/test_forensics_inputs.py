@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from smartvote.data.store import Store
 from smartvote.forensics.inputs import NoLeaderError, station_arrays
 from smartvote.model import CHOICE_COLUMNS, STATION_COLUMNS, VOTE_COLUMNS, conform, fill_totals
-from smartvote.store import Store
 
 
 def _tables(ruling: tuple[bool, bool] = (False, True)) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from smartvote.data.store import Store
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.integer import (
-    COUNTS,
+    COUNT_KINDS,
     WEIGHTS,
     integer_histogram,
     integer_monte_carlo,
@@ -23,7 +24,6 @@ from smartvote.forensics.integer import (
     is_integer_percent,
     selected_stations,
 )
-from smartvote.store import Store
 
 
 def fraction_is_integer(k: int, n: int) -> bool:
@@ -111,7 +111,7 @@ def test_injected_integer_shares_are_found() -> None:
 
 def test_result_access_and_summary() -> None:
     result = integer_test(*honest_election(2_000, np.random.default_rng(1)), turnout_from="boxes")
-    assert len(result.tests) == len(COUNTS) * len(WEIGHTS)
+    assert len(result.tests) == len(COUNT_KINDS) * len(WEIGHTS)
     assert result.get() is result.get("either", "stations")
     assert result.turnout_from == "boxes" and "2,000 stations" in str(result)
     with pytest.raises(ValueError, match="no test"):
@@ -129,7 +129,7 @@ def test_groups_are_the_test_on_their_own_stations() -> None:
         alone = integer_test(*(c[groups == name] for c in counts), turnout_from="boxes")
         assert by_group[name].tests == alone.tests
     national = integer_test(*counts, turnout_from="boxes")
-    for count in COUNTS:
+    for count in COUNT_KINDS:
         total = sum(r.get(count).observed for r in by_group.values())
         assert total == national.get(count).observed
 
@@ -198,7 +198,9 @@ def test_excess_reproduces_the_published_monte_carlo(
 def test_monte_carlo_agrees_with_the_exact_expectation(federal_arrays: dict[str, StationArrays]) -> None:
     counts = _counts(federal_arrays["russia-duma-2021"])
     seen: list[tuple[int, int]] = []
-    simulated = integer_monte_carlo(*counts, draws=60, rng=2021, progress=lambda d, n: seen.append((d, n)))
+    simulated = integer_monte_carlo(
+        *counts, draws=60, rng=2021, progress=lambda step, d, n: seen.append((d, n))
+    )
     exact = integer_test(*counts)
     assert seen[-1] == (60, 60)
     for mc, ex in zip(simulated.tests, exact.tests, strict=True):

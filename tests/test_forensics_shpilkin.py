@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smartvote.data.store import Store
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import StationArrays, station_arrays
-from smartvote.store import Store
 
 
 def arrays(

@@ -11,7 +11,7 @@ from scipy import stats
 
 from smartvote.forensics import klimek
 from smartvote.forensics.fingerprint import CELLS, distance, fingerprint, points
-from smartvote.validation_fingerprint import validate_klimek
+from smartvote.forensics.validation_fingerprint import validate_klimek
 
 TRUTH = klimek.Parameters(0.55, 0.08, 0.5, 0.08, 0.25, 0.03, 0.4, 2.0)
 

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from smartvote.cli import main
+from smartvote.data.loader import read_path
 from smartvote.forensics import klimek
 from smartvote.forensics.digits import digit_tests
 from smartvote.forensics.fingerprint import fingerprint, station_points
 from smartvote.forensics.inputs import StationArrays, station_arrays
-from smartvote.loader import read_path
 
 
 @pytest.fixture(scope="module")

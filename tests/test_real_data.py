@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smartvote.store import Store
+from smartvote.data.store import Store
 from smartvote.summary import summarize
 
 

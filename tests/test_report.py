@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from browser import chromium, only_local, recorded_tab
+from browser import chromium, only_local, open_reports
 from smartvote.cli import main
+from smartvote.data.store import Store
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import station_arrays
-from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.analysis import choice_label
-from smartvote.report.formatting import millions, pct
-from smartvote.store import Store
+from smartvote.pages.report import ReportFiles, write_report
+from smartvote.pages.report.analysis import choice_label
+from smartvote.pages.report.formatting import millions, pct
+from smartvote.pipelines.report import load_analysis
 
 #: Every report the acceptance asks for: (election, its party-list or presidential contest).
 CONTESTS = {
@@ -146,38 +147,9 @@ def test_cli_errors_are_one_line(spb_home: Path, tmp_path: Path) -> None:
 def test_reports_open_in_chromium_with_the_headline_visible(reports: dict[str, ReportFiles]) -> None:
     """All six pages in one browser."""
     with chromium() as browser:
-        errors, requests = _open_pages(browser, reports)
+        errors, requests = open_reports(browser, reports)
     assert errors == []
     assert only_local(requests), requests
-
-
-def _open_pages(browser: Any, reports: dict[str, ReportFiles]) -> tuple[list[str], list[str]]:
-    """Check every report's page; return the console errors seen and the URLs requested."""
-    page, requests = recorded_tab(browser)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    for election_id, files in reports.items():
-        page.goto(files.html.as_uri())
-        doc = files.document
-        expected = {
-            "#official-turnout": pct(doc["official"]["turnout_pct"]),  # type: ignore[index]
-            "#clean-turnout": pct(doc["shpilkin"]["clean_turnout_pct"]),  # type: ignore[index]
-            "#official-leader": pct(doc["official"]["leader_pct"]),  # type: ignore[index]
-            "#clean-leader": pct(doc["shpilkin"]["clean_leader_pct"]),  # type: ignore[index]
-            "#anomalous-votes": millions(doc["shpilkin"]["anomalous_votes"]),  # type: ignore[index]
-            "#integer-excess": f"{doc['integer']['excess']:+.1f}",  # type: ignore[index]
-        }
-        for selector, text in expected.items():
-            element = page.locator(selector)
-            assert element.is_visible(), (election_id, selector)
-            assert text in element.inner_text(), (election_id, selector, text)
-        images = page.locator("img")
-        assert images.count() == 4
-        loaded = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
-        assert loaded, election_id
-    page.close()
-    return errors, requests
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from smartvote.report import load_analysis, write_report
-from smartvote.store import Store
+from smartvote.data.store import Store
+from smartvote.pages.report import write_report
+from smartvote.pipelines.report import load_analysis
 from smartvote.synthetic import Fraud, simulate_election
 
 

@@ -7,7 +7,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from smartvote.store import Store
+from smartvote.data.store import Store
 from smartvote.synthetic import Country, Fraud
 from smartvote.synthetic.calibration import Calibration, calibrate
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from smartvote.data.store import Store
 from smartvote.model import STATION_COLUMNS, check_tables, conform, flag_inconsistent
-from smartvote.store import Store
 from smartvote.summary import summarize
 from smartvote.synthetic import Fraud, simulate_election
 from smartvote.synthetic.tables import RULING

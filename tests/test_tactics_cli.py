@@ -14,8 +14,8 @@ from click.testing import CliRunner, Result
 
 from browser import chromium, only_local, recorded_tab
 from smartvote.cli import main
-from smartvote.loader import read_path
-from smartvote.store import Store
+from smartvote.data.loader import read_path
+from smartvote.data.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "tactics-examples"
 
@@ -90,7 +90,7 @@ def test_endorse_candidate_level_and_its_bad_input(run: object, spb_home: Path, 
         run("endorse", "spb-2021-duma", file)
     )
     file.write_text("district,district_name,candidate,party\n216,,Nobody,Партия X\n", encoding="utf-8")
-    assert "party 'Партия X' is missing from the party identity mapping" in one_line_error(
+    assert "party 'Партия X' is not in smartvote's party identity mapping" in one_line_error(
         run("endorse", "spb-2021-duma", file)
     )
 

@@ -131,5 +131,5 @@ def test_needs_both_endorsed_and_not_endorsed_candidates() -> None:
 def test_a_party_missing_from_the_mapping_is_refused_by_name() -> None:
     stations, choices, votes = crafted()
     choices.loc[choices["name"] == "G", "party"] = "Партия X"
-    with pytest.raises(UnknownPartyError, match="crafted x-smd-2: party 'Партия X' is missing"):
+    with pytest.raises(UnknownPartyError, match="crafted x-smd-2: party 'Партия X' is not in"):
         candidate_districts("crafted", stations, choices, votes)

@@ -10,15 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smartvote.errors import InputError
-from smartvote.importers.tabular import read_table_file, read_text_table
-from smartvote.tactics.formats import (
+from smartvote.data.importers.tabular import read_table_file, read_text_table
+from smartvote.data.inputs import (
     DEFAULT_EFFECTIVE_N,
     read_adjustments,
     read_contest,
     read_endorsements,
     read_polls,
 )
+from smartvote.errors import InputError
 from smartvote.tactics.parties import UnknownPartyError
 from smartvote.tactics.polls import margin_pp, summarize_polls
 
@@ -66,7 +66,7 @@ def test_bad_endorsements(text: str, message: str) -> None:
 
 
 def test_an_endorsed_party_missing_from_the_mapping_is_refused() -> None:
-    with pytest.raises(UnknownPartyError, match="t.csv, row 1: party 'Партия Будущего' is missing"):
+    with pytest.raises(UnknownPartyError, match="t.csv, row 1: party 'Партия Будущего' is not in"):
         read_endorsements(table(E_HEAD + "1,N,A,Партия Будущего\n"), "t.csv")
 
 
@@ -81,7 +81,7 @@ C_HEAD = "district,name,party,ballot_position,ruling,incumbent,endorsed\n"
             "row 2, column 'ruling': a second ruling candidate in district 1",
         ),
         ("1,A,КПРФ,1,0,0,1\n1,B,ЛДПР,2,0,0,1\n", "row 2, column 'endorsed': a second endorsed"),
-        ("1,A,КПРФ,1,maybe,0,0\n", "row 1, column 'ruling': 'maybe' is not 0 or 1"),
+        ("1,A,КПРФ,1,maybe,0,0\n", "row 1, column 'ruling': 'maybe' is not yes/no"),
         ("1,A,КПРФ,1,0,0,0\n1,A,ЛДПР,2,0,0,0\n", "row 2, column 'name': the same candidate twice"),
     ],
 )

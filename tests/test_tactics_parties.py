@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from smartvote.data.importers.federal import split_position
 from smartvote.errors import SmartvoteError
-from smartvote.importers.federal import split_position
 from smartvote.tactics.parties import UnknownPartyError, label_key, parse_mapping, party_mapping
 
 LIST_YEARS = (2011, 2016, 2021)
@@ -71,7 +71,7 @@ def test_label_key_ignores_case_yo_quotes_and_dashes() -> None:
 
 
 def test_an_unknown_party_is_an_error_naming_where() -> None:
-    with pytest.raises(UnknownPartyError, match=r"f\.csv, row 3: party 'Партия X' is missing"):
+    with pytest.raises(UnknownPartyError, match=r"f\.csv, row 3: party 'Партия X' is not in"):
         party_mapping().party_id("Партия X", "f.csv, row 3")
     assert party_mapping().party_id("") == "independent"
 

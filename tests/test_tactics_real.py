@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from smartvote.data.store import Store
 from smartvote.errors import InputError
-from smartvote.store import Store
+from smartvote.pipelines.tactics import NoDistrictsError, attach_endorsements, effect_inputs, gap_districts
 from smartvote.tactics.effect import EffectResult, endorsement_effect
 from smartvote.tactics.gap import NO_RULING, GapResult, coordination_gap
-from smartvote.tactics_data import NoDistrictsError, attach_endorsements, effect_inputs, gap_districts
 
 SPB = ("spb-2021-duma", "spb-2021-city")
 

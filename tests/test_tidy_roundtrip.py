@@ -10,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smartvote.data.importers.counts import MAX_COUNT
+from smartvote.data.importers.tidy import read_tidy, write_tidy
+from smartvote.data.store import Store
 from smartvote.errors import InputError
-from smartvote.importers.tidy import read_tidy, write_tidy
 from smartvote.model import ElectionTables
-from smartvote.store import Store
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
-counts = st.integers(min_value=0, max_value=10**7)
+counts = st.integers(min_value=0, max_value=MAX_COUNT // 10)  # a station's lines, summed below the ceiling
 
 
 @st.composite

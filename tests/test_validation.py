@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from smartvote.cli import main
+from smartvote.forensics.validation import Proportion, validate_integer, validate_shpilkin, wilson_interval
 from smartvote.synthetic import Country, Fraud
-from smartvote.validation import Proportion, validate_integer, validate_shpilkin, wilson_interval
 
 NO_CORRELATION = Country().with_correlation(0).without_region_effects()
 STUFFING = Fraud(stuffing=0.05)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +10,22 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from smartvote.cli import console, main, reports_errors
-from smartvote.engine_backtests import (
+from smartvote.atomic import check_file_target, write_text
+from smartvote.cli import FiniteFloat, console, echo_json, main, reports_errors
+from smartvote.data.catalogue import VOTE_DAY
+from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.inputs import read_adjustments, read_polls
+from smartvote.data.store import Store
+from smartvote.engine.recommend import DEFAULT_Q
+from smartvote.errors import SmartvoteError
+from smartvote.pages.engine import recommendation_page, voter_page
+from smartvote.pipelines.backtests import (
     BACKTESTS,
-    AgreementRun,
-    CandidateBacktestRun,
-    PartyBacktestRun,
     russia_2016_2021,
     spb_2021,
     sv_2021,
 )
-from smartvote.engine_data import (
+from smartvote.pipelines.engine import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
     EngineRun,
@@ -32,24 +33,10 @@ from smartvote.engine_data import (
     run_engine,
     training_cache,
 )
-from smartvote.engine_report import recommendation_page, voter_page
-from smartvote.errors import SmartvoteError
-from smartvote.importers.tabular import read_table_file
-from smartvote.store import Store
+from smartvote.pipelines.moscow import moscow_2019, moscow_folder
 from smartvote.tactics.adjust import Adjustment, adjustments_of
-from smartvote.tactics.formats import read_adjustments, read_polls
-from smartvote.tactics.recommend import DEFAULT_Q
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-#: The first day of voting of the elections the engine forecasts: adjustments must predate it.
-VOTE_DAY = {
-    "russia-duma-2016": date(2016, 9, 18),
-    "russia-duma-2021": date(2021, 9, 17),
-    "spb-2021-duma": date(2021, 9, 17),
-    "spb-2021-city": date(2021, 9, 17),
-    "spb-2021": date(2021, 9, 17),
-}
-POLL_2021 = Path("sv-2021") / "polls-2021.csv"
 
 
 def _inputs(f: Any) -> Any:
@@ -69,7 +56,11 @@ def _inputs(f: Any) -> Any:
                 help="Monte Carlo draws of the correlated errors.",
             ),
             click.option(
-                "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the draws."
+                "--seed",
+                type=click.IntRange(min=0),
+                default=DEFAULT_SEED,
+                show_default=True,
+                help="Seed of the draws.",
             ),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),
             click.option(
@@ -110,7 +101,7 @@ def _run(
         if regional_polls is None
         else read_regional_polls(read_table_file(regional_polls), str(regional_polls))
     )
-    with Store() as store:
+    with Store.reading() as store:
         adjustments = _adjustments(adjust, election_id)
         label = "adjustments" if adjust is None else str(adjust)
         return run_engine(
@@ -119,39 +110,24 @@ def _run(
         )  # fmt: skip
 
 
-def _echo_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+def _check_targets(*paths: Path | None) -> None:
+    """Refuse an unwritable page path before the draws run."""
+    for path in paths:
+        if path is not None:
+            check_file_target(path)
 
 
 def _write_html(
     path: Path | None, run: EngineRun, page: Callable[[EngineRun], str] = recommendation_page
 ) -> None:
     if path is not None:
-        path.write_text(page(run), encoding="utf-8")
+        write_text(path, page(run))
         click.echo(f"wrote {path}", err=True)
-
-
-def _run_json(run: EngineRun) -> dict[str, Any]:
-    return {
-        "election": run.forecast.election,
-        "level": run.forecast.level,
-        "notes": list(run.forecast.notes),
-        "q": run.recommendation.q,
-        "draws": run.recommendation.draws,
-        "seed": run.seed,
-        "scales": asdict(run.training.scales) | {"national_without_poll": run.training.carried_over},
-        "training": {"pair": list(run.training.pair), "match_rate": round(run.training.match_rate, 4)},
-        "baseline_match_rate": round(run.forecast.baseline.match_rate, 4),
-        "adjustments": [str(a) for a in run.forecast.adjustments],
-        "districts": [d.to_json() for d in run.recommendation.districts],
-    }
 
 
 @main.command("recommend")
 @click.argument("election_id")
-@click.option(
-    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level."
-)
+@click.option("--q", type=FiniteFloat(0, 1), default=DEFAULT_Q, show_default=True, help="Coordination level.")
 @_inputs
 @click.option(
     "--voter-page",
@@ -165,19 +141,19 @@ def recommend(
     n_draws: int, seed: int, as_json: bool, html: Path | None, voter_page_path: Path | None,
 ) -> None:  # fmt: skip
     """The challenger to unite behind in every district, with its probability and flags."""
+    _check_targets(html, voter_page_path)
     run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
     _write_html(html, run)
     _write_html(voter_page_path, run, voter_page)
     if as_json:
-        _echo_json(_run_json(run) | {"coordination": run.curve.to_json()})
+        echo_json(run.to_json() | {"coordination": run.curve.to_json()})
         return
     _print_notes(run)
     table = Table(title=f"{election_id}: picks at q = {q:.0%} ({n_draws:,} draws, seed {seed})")
     for column in ("district", "pick", "party", "P(beats ruling)", "flags"):
         table.add_column(column, no_wrap=column == "district")  # names differ only at the end
     for d in run.recommendation.districts:
-        p = "—" if d.probability is None else f"{d.probability:.0%}"
-        table.add_row(d.district, d.name, d.party, p, ", ".join(d.flags))
+        table.add_row(d.district, d.name, d.party, _percent(d.probability), ", ".join(d.flags))
     console.print(table)
 
 
@@ -188,9 +164,7 @@ def _print_notes(run: EngineRun) -> None:
 
 @main.command("coordinate")
 @click.argument("election_id")
-@click.option(
-    "--q", type=click.FloatRange(0, 1), default=DEFAULT_Q, show_default=True, help="q of the picks."
-)
+@click.option("--q", type=FiniteFloat(0, 1), default=DEFAULT_Q, show_default=True, help="q of the picks.")
 @_inputs
 @reports_errors
 def coordinate(
@@ -198,11 +172,12 @@ def coordinate(
     n_draws: int, seed: int, as_json: bool, html: Path | None,
 ) -> None:  # fmt: skip
     """Seats flipped against coordination q, with 90% intervals (Monte Carlo, seeded)."""
+    _check_targets(html)
     run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
     _write_html(html, run)
     curve = run.curve
     if as_json:
-        _echo_json(
+        echo_json(
             {"election": election_id, "notes": list(run.forecast.notes), "seed": seed} | curve.to_json()
         )
         return
@@ -220,19 +195,32 @@ def coordinate(
     console.print(table)
 
 
-def _default_polls(polls: Path | None, name: str) -> Path:
-    if polls is not None:
-        return polls
-    shared = os.environ.get("SMARTVOTE_SHARED_DATA")
-    if shared and (Path(shared) / POLL_2021).is_file():
-        return Path(shared) / POLL_2021
-    raise SmartvoteError(f"backtest {name} needs the pre-vote poll: pass --polls ../shared/data/{POLL_2021}")
+def _required_polls(polls: Path | None, name: str) -> Path:
+    """The backtests' pre-vote poll: only the user has it, so there is no default."""
+    if polls is None:
+        raise SmartvoteError(
+            f"backtest {name} needs the pre-vote poll: pass --polls FILE, a CSV of a national poll "
+            "published before the vote (format: docs/tactics-formats.md, 'Polls'; for 2021, e.g. the "
+            "VTsIOM poll of likely voters reported by RFE/RL in September 2021)"
+        )
+    return polls
 
 
 @main.command("backtest")
 @click.argument("name", type=click.Choice(BACKTESTS))
 @click.option(
-    "--polls", type=_FILE, help="The pre-vote poll (default: $SMARTVOTE_SHARED_DATA/sv-2021/polls-2021.csv)."
+    "--moscow",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="moscow-2019: a district-results folder (default: the pinned public sources, downloaded, "
+    "verified and converted).",
+)
+@click.option(
+    "--ruling-marks", type=_FILE, help="moscow-2019: analyst ruling-side marks (CSV with a source column)."
+)
+@click.option(
+    "--polls",
+    type=_FILE,
+    help="The pre-vote poll (CSV, docs/tactics-formats.md); required by every backtest but moscow-2019.",
 )
 @click.option(
     "--adjust", type=_FILE, help="spb-2021: analyst adjustments with sources published before the vote."
@@ -245,100 +233,72 @@ def _default_polls(polls: Path | None, name: str) -> Path:
     show_default=True,
     help="Monte Carlo draws of the correlated errors.",
 )
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the draws.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True, help="Seed of the draws."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
 def backtest(
-    name: str, polls: Path | None, adjust: Path | None, n_draws: int, seed: int, as_json: bool
-) -> None:
-    """Score the engine on a past election: russia-2016-2021, spb-2021 or sv-2021."""
-    poll_table = _read_polls(_default_polls(polls, name))
-    with Store() as store:
-        if name == "russia-2016-2021":
-            payload = party_json(russia_2016_2021(store, poll_table, n_draws, seed, training_cache()))
-        elif name == "spb-2021":
-            payload = candidate_json(
-                spb_2021(store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache())
-            )
+    name: str, moscow: Path | None, ruling_marks: Path | None, polls: Path | None, adjust: Path | None,
+    n_draws: int, seed: int, as_json: bool,
+) -> None:  # fmt: skip
+    """Score the engine on a past election: russia-2016-2021, spb-2021, sv-2021 or moscow-2019."""
+    if name == "moscow-2019":
+        with Store() as store:
+            run = moscow_2019(store, moscow_folder(moscow), n_draws, seed, ruling_marks)
+        payload = run.to_json()
+        if as_json:
+            echo_json(payload)
         else:
-            payload = agreement_json(sv_2021(store, poll_table, seed, training_cache()))
+            print_moscow(payload)
+        return
+    poll_table = _read_polls(_required_polls(polls, name))
+    with Store.reading() as store:
+        if name == "russia-2016-2021":
+            payload = russia_2016_2021(store, poll_table, n_draws, seed, training_cache()).to_json()
+        elif name == "spb-2021":
+            payload = spb_2021(
+                store, poll_table, _adjustments(adjust, name), n_draws, seed, training_cache()
+            ).to_json()
+        else:
+            payload = sv_2021(store, poll_table, seed, training_cache()).to_json()
     if as_json:
-        _echo_json(payload)
+        echo_json(payload)
     else:
         _print_backtest(name, payload)
 
 
-def party_json(run: PartyBacktestRun) -> dict[str, Any]:
-    r = run.result
-    return {
-        "backtest": "russia-2016-2021",
-        "event": "the strongest non-ruling list party of each district",
-        "districts": r.districts,
-        "accuracy": r.accuracy,
-        "brier": r.brier,
-        "log_score": r.log_score,
-        "baselines": {
-            "2016_runner_up_accuracy": r.baselines.previous_runner_up,
-            "always_most_common": r.baselines.most_common,
-            "always_most_common_accuracy": r.baselines.most_common_accuracy,
-            "climatological_brier_oracle": r.baselines.climatological_brier,
-            "oracle_proportional_swing_accuracy": r.baselines.oracle_swing,
-        },
-        "per_party_rmse": r.shares.rmse_pp,
-        "coverage90": {"all": r.shares.coverage90_all} | r.shares.coverage90,
-        "reliability": r.reliability,
-        "sensitivity_national_scale": r.sensitivity,
-        "training_in_sample": {
-            "event": "the strongest non-ruling list party of each 2016 district, from 2011 moved by the "
-            "actual 2016 national result, with the scales fitted on the same pair (no national error)",
-            "districts": run.in_sample.districts,
-            "accuracy": run.in_sample.accuracy,
-            "brier": run.in_sample.brier,
-            "log_score": run.in_sample.log_score,
-            "coverage90": {"all": run.in_sample.shares.coverage90_all} | run.in_sample.shares.coverage90,
-            "reliability": run.in_sample.reliability,
-        },
-        "scales": asdict(run.training.scales) | {"national_without_poll": run.training.carried_over},
-        "training": {"pair": list(run.training.pair), "station_match_rate": run.training.match_rate},
-        "notes": list(run.notes),
-        "draws": run.draws,
-        "seed": run.seed,
-        "disagreements": [
-            {"district": i + 1, "predicted": p, "actual": a}
-            for i, (p, a) in enumerate(zip(r.predicted, r.actual, strict=True))
-            if p != a
-        ],
-    }
+def _percent(p: float | None) -> str:
+    return "—" if p is None else f"{p:.0%}"
 
 
-def candidate_json(run: CandidateBacktestRun) -> dict[str, Any]:
-    last = run.variants[-1]
-    return {
-        "backtest": "spb-2021",
-        "districts": run.districts,
-        "accuracy": last.hits / run.districts,
-        "real_endorsements_hits": run.endorsement_hits,
-        "variants": {v.name: v.hits for v in run.variants},
-        "adjustments": [str(a) for a in run.adjustments],
-        "notes": list(run.notes),
-        "disagreements": [asdict(r) | {"endorsement_hit": r.endorsement_hit} for r in last.rows if not r.hit],
-        "rows": [asdict(r) | {"hit": r.hit} for r in last.rows],
-    }
-
-
-def agreement_json(run: AgreementRun) -> dict[str, Any]:
-    a = run.agreement
-    return {
-        "backtest": "sv-2021",
-        "districts": a.districts,
-        "agree": a.agree,
-        "accuracy": a.rate,
-        "by_region": {r: {"agree": x, "districts": n} for r, (x, n) in a.by_region.items()},
-        "disagreements": a.disagreements,
-        "endorsed_parties": a.endorsed_counts,
-        "model_parties": a.model_counts,
-        "notes": list(run.notes),
-    }
+def print_moscow(payload: dict[str, Any]) -> None:
+    """The Moscow backtest's table, bootstrap, coordination and disagreements."""
+    table = Table(title="moscow-2019: the strongest non-ruling candidate of 45 districts")
+    for column in ("forecast", "hits", "Brier", "log score", "probabilities"):
+        table.add_column(column)
+    rows = {"engine": payload["engine"]} | payload["baselines"] | payload["sensitivity"]
+    for label, r in rows.items():
+        table.add_row(label, str(r["hits"]), f"{r['brier']:.3f}", f"{r['log_score']:.3f}", r["probabilities"])
+    campaign = payload["campaign_reference"]
+    table.add_row("the campaign's picks (reference)", str(campaign["hits"]), "", "", "")
+    console.print(table)
+    for b in payload["paired_bootstrap"]:
+        console.print(
+            f"engine minus ({b['baseline']}): {b['difference']:+d} districts, 95% interval "
+            f"{b['interval95'][0]:+.0f} to {b['interval95'][1]:+.0f}"
+        )
+    for key in ("coordination", "ruling_side", "people"):
+        console.print(f"[bold]{key}[/bold]: {payload[key]}")
+    differ = Table(title="districts where the model and the campaign differ")
+    for column in ("district", "model", "P", "campaign", "strongest", "votes (model, campaign)", "why"):
+        differ.add_column(column)
+    for r in payload["model_vs_campaign"]:
+        differ.add_row(
+            r["district"], r["model"], _percent(r["model_probability"]), r["campaign"],
+            r["strongest_non_ruling"], f"{r['votes_model']:,}, {r['votes_campaign']:,}", r["why"],
+        )  # fmt: skip
+    console.print(differ)
 
 
 def _print_backtest(name: str, payload: dict[str, Any]) -> None:
@@ -351,10 +311,9 @@ def _print_backtest(name: str, payload: dict[str, Any]) -> None:
         for column in ("district", "pick", "P", "pick votes", "strongest", "votes", "endorsed"):
             table.add_column(column)
         for r in payload["disagreements"]:
-            p = "—" if r["pick_probability"] is None else f"{r['pick_probability']:.0%}"
             table.add_row(
-                r["contest"], r["pick"], p, f"{r['pick_votes']:,}", r["strongest"],
-                f"{r['strongest_votes']:,}", r["endorsed"] or "—",
+                r["contest"], r["pick"], _percent(r["pick_probability"]), f"{r['pick_votes']:,}",
+                r["strongest"], f"{r['strongest_votes']:,}", r["endorsed"] or "—",
             )  # fmt: skip
         console.print(table)
     elif name == "sv-2021":

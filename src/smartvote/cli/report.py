@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import cast
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
-from smartvote.cli import console, main, reports_errors
+from smartvote.atomic import output_folder
+from smartvote.cli import console, main, progress_console, reports_errors
 from smartvote.cli.data import choose_contest
+from smartvote.data.store import Store
 from smartvote.forensics.shpilkin import PEAK_METHODS, PeakMethod
-from smartvote.report import ReportFiles, load_analysis, write_report
-from smartvote.report.formatting import millions, num, p_text, pct, signed
-from smartvote.store import Store
+from smartvote.pages.report import ReportFiles, write_report
+from smartvote.pages.report.formatting import millions, num, p_text, pct, signed
+from smartvote.pipelines.report import analyse_inputs, read_inputs
 
 
 @main.command("report")
@@ -35,17 +36,21 @@ from smartvote.store import Store
     help="Shpilkin's reference peak: first half-height peak, global maximum, or MCD clean core.",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the histograms' jitter and the MCD."
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the histograms' jitter and the MCD.",
 )
 @reports_errors
 def report(election_id: str, out: Path, contest: str | None, peak: str, seed: int) -> None:
     """Write the forensic report of one contest: official vs clean figures, integer test, figures."""
-    with Store() as store:
-        contest = choose_contest(store, election_id, contest)
-        with _progress_bars() as bars:
-            peak_method = cast(PeakMethod, peak)
-            analysis = load_analysis(store, election_id, contest, peak=peak_method, seed=seed, progress=bars)
-            files = write_report(analysis, out, progress=bars)
+    output_folder(out)  # a bad --out fails before minutes of work
+    with _progress_bars() as bars:
+        with Store.reading() as store:  # read, close, then compute: other commands may open it
+            inputs = read_inputs(store, election_id, choose_contest(store, election_id, contest), bars)
+        analysis = analyse_inputs(inputs, peak=cast(PeakMethod, peak), seed=seed, progress=bars)
+        files = write_report(analysis, out, progress=bars)
     print_headline(files)
 
 
@@ -59,7 +64,7 @@ class _progress_bars:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         ]
-        self.display = Progress(*columns, console=Console(stderr=True), transient=True)
+        self.display = Progress(*columns, console=progress_console(), transient=True)
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> _progress_bars:
@@ -69,7 +74,7 @@ class _progress_bars:
     def __exit__(self, *exc: object) -> None:
         self.display.stop()
 
-    def __call__(self, step: str, done: int, total: int) -> None:
+    def __call__(self, step: str, done: int, total: int | None) -> None:
         if step not in self.tasks:
             self.tasks[step] = self.display.add_task(step, total=total)
         self.display.update(self.tasks[step], completed=done, total=total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import fields
@@ -9,18 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
-from smartvote.cli import main, reports_errors
+from smartvote.atomic import atomic_file, check_file_target
+from smartvote.cli import FiniteFloat, main, progress_console, reports_errors
+from smartvote.data.store import Store
 from smartvote.forensics.klimek import ToolkitGrid
-from smartvote.store import Store
+from smartvote.forensics.validation import validate_integer, validate_shpilkin
+from smartvote.forensics.validation_fingerprint import MODES, validate_digits, validate_klimek
 from smartvote.synthetic import Country, Fraud, simulate_election
 from smartvote.synthetic.tables import describe_fraud
-from smartvote.validation import validate_integer, validate_shpilkin
-from smartvote.validation_fingerprint import MODES, validate_digits, validate_klimek
 
 DEFAULT_STATIONS = 96_000
+#: The most stations one synthetic election may have: five times Russia's ~96,000, so that a
+#: typo (``--stations 1000000000``) is refused at once instead of exhausting memory.
+MAX_STATIONS = 500_000
 
 
 def fraud_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,7 +44,7 @@ def fraud_options(command: Callable[..., Any]) -> Callable[..., Any]:
         option = click.option(
             "--" + f.name.replace("_", "-"),
             f.name,
-            type=type(f.default),
+            type=FiniteFloat() if isinstance(f.default, float) else type(f.default),
             default=f.default,
             show_default=True,
             help=f.metadata["help"],
@@ -72,7 +76,7 @@ def country_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = (
         click.option(
             "--correlation",
-            type=float,
+            type=FiniteFloat(),
             help="Correlation between turnout and the leader's share at every level "
             "(default: the 2021 measurements per level).",
         ),
@@ -93,17 +97,21 @@ def country_options(command: Callable[..., Any]) -> Callable[..., Any]:
 #: ``--stations`` of both commands: the ordinary stations of a (each) synthetic election.
 stations_option = click.option(
     "--stations",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_STATIONS),
     default=DEFAULT_STATIONS,
     show_default=True,
-    help="Ordinary stations per election.",
+    help=f"Ordinary stations per election (at most {MAX_STATIONS:,}).",
 )
 
 
 @main.command("simulate-election")
 @stations_option
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same election)."
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Random seed (same seed, same election).",
 )
 @click.option("--as", "election_id", required=True, help="Election id to import the election as.")
 @click.option(
@@ -118,15 +126,17 @@ def simulate_election_(
     stations: int, seed: int, election_id: str, truth: Path | None, country: Country, fraud: Fraud
 ) -> None:
     """Generate a synthetic election with known fraud and import it into the store."""
+    if truth is not None:
+        check_file_target(truth)  # before the import, so that both land or neither
     try:
         tables, ground_truth = simulate_election(stations, seed, election_id, country, fraud)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    with Store() as store:
-        store.add_election(tables)
-    if truth is not None:
-        truth.parent.mkdir(parents=True, exist_ok=True)
-        ground_truth.to_parquet(truth, index=False)
+    with contextlib.ExitStack() as stack:
+        if truth is not None:  # the truth is written first, renamed into place after the import
+            ground_truth.to_parquet(stack.enter_context(atomic_file(truth)), index=False)
+        with Store() as store:
+            store.add_election(tables)
     click.echo(election_id)
 
 
@@ -140,17 +150,17 @@ def simulate_election_(
     help="Synthetic elections to run.",
 )
 @stations_option
-@click.option("--seed", type=int, default=0, show_default=True, help="Election i is seeded [seed, i].")
 @click.option(
-    "--alpha", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="integer: test level."
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Election i is seeded [seed, i]."
 )
+@click.option("--alpha", type=FiniteFloat(0, 1), default=0.05, show_default=True, help="integer: test level.")
 @click.option(
     "--stuffing-to",
-    type=click.FloatRange(0),
+    type=FiniteFloat(0),
     help="shpilkin: stuffing rises evenly from --stuffing to this over the elections.",
 )
 @click.option(
-    "--tolerance", type=click.FloatRange(0), default=0.1, show_default=True, help="shpilkin: relative error."
+    "--tolerance", type=FiniteFloat(0), default=0.1, show_default=True, help="shpilkin: relative error."
 )
 @click.option(
     "--mode",
@@ -191,10 +201,10 @@ def validate(
     election draws its own), false-positive rate and power of the digit tests (digits: against
     the frauds listed in docs/validation.md)."""
     columns = [*Progress.get_default_columns(), MofNCompleteColumn()]
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=progress_console(), transient=True) as bar:
         task = bar.add_task(f"validating {method}", total=elections)
 
-        def advance(done: int, total: int) -> None:
+        def advance(step: str, done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         try:

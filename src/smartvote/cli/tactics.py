@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,33 +10,30 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from smartvote.cli import console, main, reports_errors
-from smartvote.importers.tabular import read_table_file
-from smartvote.store import Store
-from smartvote.tactics.adjust import Adjustment, adjustments_of, apply_adjustments
-from smartvote.tactics.effect import EffectResult, NoContrastError, endorsement_effect
-from smartvote.tactics.endorsements import endorsement_level
-from smartvote.tactics.formats import (
+from smartvote.atomic import check_file_target, write_text
+from smartvote.cli import console, echo_json, main, reports_errors
+from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.inputs import (
     DEFAULT_EFFECTIVE_N,
     read_adjustments,
     read_contest,
     read_endorsements,
     read_polls,
 )
+from smartvote.data.store import Store
+from smartvote.pipelines.tactics import attach_endorsements, effect_inputs, gap_districts
+from smartvote.tactics.adjust import Adjustment, adjustments_of, apply_adjustments
+from smartvote.tactics.effect import EffectResult, NoContrastError, endorsement_effect
+from smartvote.tactics.endorsements import endorsement_level
 from smartvote.tactics.gap import GapResult, coordination_gap
 from smartvote.tactics.parties import party_mapping
 from smartvote.tactics.polls import PollSummary, summarize_polls
-from smartvote.tactics_data import attach_endorsements, effect_inputs, gap_districts
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 _HTML = click.option(
     "--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write a self-contained HTML page."
 )
-
-
-def _echo_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
 @main.command("endorse")
@@ -65,7 +60,9 @@ def endorse(election_id: str, file: Path) -> None:
 @reports_errors
 def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, html: Path | None) -> None:
     """The coordination gap of every single-member district: margin, q*, flippable at q."""
-    with Store() as store:
+    if html is not None:
+        check_file_target(html)
+    with Store.reading() as store:
         found = gap_districts(store, election_id)
     districts, adjustments = found.districts, tuple[Adjustment, ...]()
     if adjust is not None:
@@ -78,7 +75,7 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
     if html is not None:
         _write_html(html, "gap_page", result, _own_effect(election_id, found.proxy))
     if as_json:
-        _echo_json(result.to_json())
+        echo_json(result.to_json())
     else:
         print_gap(result)
 
@@ -88,19 +85,23 @@ def gap(election_id: str, adjust: Path | None, vote_date: Any, as_json: bool, ht
 @click.option(
     "--boot", type=click.IntRange(min=100), default=2000, show_default=True, help="Bootstrap draws."
 )
-@click.option("--seed", type=int, default=2021, show_default=True, help="Seed of the bootstrap.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=2021, show_default=True, help="Seed of the bootstrap."
+)
 @_JSON
 @_HTML
 @reports_errors
 def effect(election_ids: tuple[str, ...], boot: int, seed: int, as_json: bool, html: Path | None) -> None:
     """The endorsement effect (split-ticket), pooled over elections with candidate results."""
-    with Store() as store:
+    if html is not None:
+        check_file_target(html)
+    with Store.reading() as store:
         units, excluded, districts = effect_inputs(store, list(election_ids))
     result = endorsement_effect(units, excluded, districts, boot, seed)
     if html is not None:
         _write_html(html, "effect_page", result)
     if as_json:
-        _echo_json(result.to_json())
+        echo_json(result.to_json())
     else:
         print_effect(result)
 
@@ -120,7 +121,7 @@ def polls(file: Path, effective_n: int, as_json: bool) -> None:
     """Poll shares with 95% margins, and their sensitivity to an assumed sample size."""
     summaries = summarize_polls(read_polls(read_table_file(file), str(file)), effective_n)
     if as_json:
-        _echo_json([_poll_json(s) for s in summaries])
+        echo_json([s.to_json() for s in summaries])
         return
     for s in summaries:
         print_poll(s)
@@ -148,7 +149,7 @@ def _own_effect(election_id: str, proxy: bool) -> EffectResult | None:
     """The endorsement effect of one election, for its page (None for a party-list proxy)."""
     if proxy:
         return None
-    with Store() as store:
+    with Store.reading() as store:
         units, excluded, districts = effect_inputs(store, [election_id])
     try:
         return endorsement_effect(units, excluded, districts, rng=2021)
@@ -158,9 +159,9 @@ def _own_effect(election_id: str, proxy: bool) -> EffectResult | None:
 
 def _write_html(path: Path, page: str, *results: Any) -> None:
     """Write HTML with the report's ``page`` function (matplotlib loads only here)."""
-    from smartvote import tactics_report
+    from smartvote.pages import tactics as tactics_report
 
-    path.write_text(getattr(tactics_report, page)(*results), encoding="utf-8")
+    write_text(path, getattr(tactics_report, page)(*results))
     click.echo(f"wrote {path}", err=True)
 
 
@@ -242,16 +243,3 @@ def print_poll(s: PollSummary) -> None:
     table.add_row("not reported (undecided, others, refusals)", f"{s.remainder_percent:.1f}", "", "", "")
     console.print(table)
     console.print("The remainder is shown as published and never redistributed among the parties.")
-
-
-def _poll_json(s: PollSummary) -> dict[str, Any]:
-    return {
-        "pollster": s.pollster,
-        "published": date.isoformat(s.published),
-        "population": s.population,
-        "source": s.source,
-        "sample_size": s.sample_size,
-        "sample_size_assumed": s.sample_size_assumed,
-        "remainder_percent": s.remainder_percent,
-        "shares": [vars(x) for x in s.shares],
-    }

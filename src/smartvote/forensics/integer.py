@@ -15,7 +15,6 @@ states the definitions, parameters, sources and pitfalls.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -23,9 +22,10 @@ import numpy as np
 from scipy import special
 
 from smartvote.forensics.poisson_binomial import log_saddlepoint_upper_tail, moments
+from smartvote.progress import Progress
 
 #: "turnout or share" integer, "share integer" (whatever the turnout), "turnout integer".
-COUNTS: tuple[str, ...] = ("either", "share", "turnout")
+COUNT_KINDS: tuple[str, ...] = ("either", "share", "turnout")
 #: What each integer station adds to the count: 1, its registered voters, its ballots, its leader's votes.
 WEIGHTS: tuple[str, ...] = ("stations", "registered", "ballots", "leader")
 #: Where the ballots ``B`` of the turnout come from: issued (the default) or found in the boxes.
@@ -36,8 +36,6 @@ MIN_REGISTERED = 100
 MAX_PERCENT = 99
 #: Half-width of the binomial range searched for integer windows, as ``-log`` of the mass left out.
 TRUNCATION_LOG = math.log(2e9)
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -123,7 +121,7 @@ def _pick(tests: tuple[_T, ...], count: str, weight: str) -> _T:
     for test in tests:
         if test.count == count and test.weight == weight:
             return test
-    raise ValueError(f"no test {count!r} x {weight!r}; counts are {COUNTS}, weights {WEIGHTS}")
+    raise ValueError(f"no test {count!r} x {weight!r}; counts are {COUNT_KINDS}, weights {WEIGHTS}")
 
 
 def _p_text(log10_p: float) -> str:
@@ -345,7 +343,7 @@ def _results(
 ) -> IntegerResult:
     tests = tuple(
         _exact_test(count, weight, flags[count][rows], probs[count][rows], w[rows])
-        for count in COUNTS
+        for count in COUNT_KINDS
         for weight, w in st.weights().items()
     )
     return IntegerResult(tests, int(rows.sum()), st.turnout_from)
@@ -383,7 +381,8 @@ def integer_monte_carlo(
     """The published Monte Carlo: ``draws`` elections with ``L* ~ Bin(R, L/R)``, ``B* ~ Bin(E, B/E)``.
 
     Same stations and counts as :func:`integer_test`; the expectation is the mean of the
-    simulated counts. Vectorised over draws in chunks; ``progress(done, draws)`` after each chunk.
+    simulated counts. Vectorised over draws in chunks, reporting ``progress("Monte Carlo draws",
+    done, draws)`` after each chunk.
     """
     if draws < 2:
         raise ValueError(f"draws must be at least 2, not {draws}")
@@ -391,16 +390,16 @@ def integer_monte_carlo(
     st = _prepare(registered, issued, boxes, leader, turnout_from)
     weights = st.weights()
     observed = _integer_flags(st.ballots, st.registered, st.leader, st.boxes)
-    simulated = np.empty((draws, len(COUNTS), len(WEIGHTS)))
+    simulated = np.empty((draws, len(COUNT_KINDS), len(WEIGHTS)))
     chunk = max(1, 2_000_000 // max(len(st.registered), 1))
     for start in range(0, draws, chunk):
         size = min(chunk, draws - start)
         simulated[start : start + size] = _simulate(st, weights, size, generator)
         if progress is not None:
-            progress(start + size, draws)
+            progress("Monte Carlo draws", start + size, draws)
     tests = tuple(
         _monte_carlo_test(count, weight, float(w[observed[count]].sum()), simulated[:, i, j])
-        for i, count in enumerate(COUNTS)
+        for i, count in enumerate(COUNT_KINDS)
         for j, (weight, w) in enumerate(weights.items())
     )
     return IntegerMonteCarlo(tests, len(st.registered), turnout_from, draws)
@@ -415,7 +414,7 @@ def _simulate(
     leader = rng.binomial(st.boxes, st.leader / st.boxes, size=shape)
     flags = _integer_flags(ballots, st.registered, leader, st.boxes)
     w = np.stack([weights[name] for name in WEIGHTS], axis=1).astype(float)
-    return np.stack([flags[c].astype(float) @ w for c in COUNTS], axis=1)
+    return np.stack([flags[c].astype(float) @ w for c in COUNT_KINDS], axis=1)
 
 
 def _monte_carlo_test(count: str, weight: str, observed: float, draws: np.ndarray) -> MonteCarloTest:

@@ -46,6 +46,7 @@ from smartvote.forensics.fingerprint import (
     fingerprint,
     points,
 )
+from smartvote.progress import Progress
 
 #: Width of the extreme-fraud draw x = 1 - |N(0, 0.075)| (PNAS 2012; the authors' code).
 EXTREME_WIDTH = 0.075
@@ -58,7 +59,6 @@ MIN_REGISTERED = 100
 #: Relative step of the finite differences (wide enough to average over the kinks of the
 #: cell sharing, narrow against the spreads).
 STEP = 3e-3
-Progress = Callable[[int, int], None]
 Rng = int | np.random.Generator | Sequence[int] | None
 EDGES = np.linspace(0.0, 1.0, CELLS + 1)
 
@@ -383,7 +383,7 @@ def fit(
         resampled = gen.multinomial(int(n), probabilities)
         replicates[b, free] = theta[free] + step @ (resampled - observed)
         if progress:
-            progress(b + 1, bootstrap)
+            progress("bootstrap", b + 1, bootstrap)
     replicates = np.clip(replicates, BOUNDS[:, 0], BOUNDS[:, 1])
     tail = 100 * (1 - level) / 2
     intervals = {
@@ -632,7 +632,7 @@ def fit_toolkit(
         best[it, :3] = np.mean([combos[t] for t in ties], axis=0)
         best[it, 3] = scores.min()
         if progress:
-            progress(it + 1, grid.iterations)
+            progress("iterations", it + 1, grid.iterations)
     return ToolkitResult(stage, best, grid, len(pts))
 
 

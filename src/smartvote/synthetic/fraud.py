@@ -7,8 +7,9 @@ per kind: what it does to the data, which methods should see it and which cannot
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -77,6 +78,9 @@ class Fraud:
     remote_share: float = field(default=0.4702, metadata=_help("The leader's share there (2021: 47.02%)."))
 
     def __post_init__(self) -> None:
+        for f in fields(self):  # NaN passes every comparison below as False: refuse it first
+            if not math.isfinite(getattr(self, f.name)):
+                raise ValueError(f"{f.name} must be a finite number, got {getattr(self, f.name)}")
         rates = ("stuffing_top", "moving_rate", "moving_fraction", "round_share", "round_turnout")
         for name in (*rates, "remote_registered", "remote_turnout", "remote_share"):
             value = getattr(self, name)

@@ -2,5 +2,5 @@
 
 Tables in, frozen result dataclasses out: no files (besides the package's own party mapping),
 no network, no database, no printing. The CLI (:mod:`smartvote.cli.tactics`) and the HTML
-report (:mod:`smartvote.tactics_report`) sit on top.
+report (:mod:`smartvote.pages.tactics`) sit on top.
 """

@@ -36,7 +36,7 @@ class Adjustment:
 
 
 def adjustments_of(frame: pd.DataFrame) -> tuple[Adjustment, ...]:
-    """The rows of a table from :func:`~smartvote.tactics.formats.read_adjustments`."""
+    """The rows of a table from :func:`~smartvote.data.inputs.read_adjustments`."""
     return tuple(
         Adjustment(
             int(r["district"]),

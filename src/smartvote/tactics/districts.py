@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from smartvote.model import smd_contests
 from smartvote.tactics.parties import party_mapping
 
 
@@ -54,9 +55,7 @@ def candidate_districts(
 ) -> list[DistrictVotes]:
     """One :class:`DistrictVotes` per single-member contest (``*-smd-N``) of an election."""
     mapping = party_mapping()
-    smd = sorted(
-        {c for c in choices["contest"] if "-smd-" in c}, key=lambda c: (c.split("-smd-")[0], _number(c))
-    )
+    smd = smd_contests(pd.unique(choices["contest"]))
     ok = counted(stations)
     out = []
     for contest in smd:

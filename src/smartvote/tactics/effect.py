@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from smartvote.errors import SmartvoteError
+from smartvote.model import paired_list, smd_contests
 from smartvote.tactics.districts import DistrictVotes, counted
 from smartvote.tactics.parties import INDEPENDENT, label_key, party_mapping
 
@@ -128,11 +129,6 @@ class EffectResult:
         )
 
 
-def list_contest(contest: str) -> str:
-    """The party-list contest voted at the same stations: ``city-smd-3`` -> ``city-list``."""
-    return contest.split("-smd-")[0] + "-list"
-
-
 def split_ticket_units(
     election: str, stations: pd.DataFrame, choices: pd.DataFrame, votes: pd.DataFrame
 ) -> tuple[pd.DataFrame, int]:
@@ -140,16 +136,21 @@ def split_ticket_units(
     mapping = party_mapping()
     ok = counted(stations)
     rows, excluded = [], 0
-    for contest in sorted({c for c in choices["contest"] if "-smd-" in c}):
-        lists = choices[choices["contest"] == list_contest(contest)]
+    names = pd.unique(choices["contest"])
+    for contest in smd_contests(names):
+        paired = paired_list(contest, names)
+        if paired is None:  # no party list to split the ticket against: its candidates are left out
+            excluded += int((choices["contest"] == contest).sum())
+            continue
+        lists = choices[choices["contest"] == paired]
         list_party = {
             mapping.party_id(p, election): i for p, i in zip(lists["party"], lists["choice_id"], strict=True)
         }
         both = set(ok.loc[ok["contest"] == contest, "station_id"]) & set(
-            ok.loc[ok["contest"] == list_contest(contest), "station_id"]
+            ok.loc[ok["contest"] == paired, "station_id"]
         )
         smd_votes, smd_ballots = _totals(ok, votes, contest, both)
-        list_votes, list_ballots = _totals(ok, votes, list_contest(contest), both)
+        list_votes, list_ballots = _totals(ok, votes, paired, both)
         for c in choices[choices["contest"] == contest].itertuples():
             party_id = mapping.party_id(c.party, f"{election} {contest}")
             if party_id == INDEPENDENT:

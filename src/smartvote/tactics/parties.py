@@ -60,8 +60,9 @@ class PartyMapping:
         if found is None:
             prefix = f"{where}: " if where else ""
             raise UnknownPartyError(
-                f"{prefix}party {label!r} is missing from the party identity mapping "
-                "(src/smartvote/tactics/party_labels.csv); add it there"
+                f"{prefix}party {label!r} is not in smartvote's party identity mapping: write it as "
+                "one of the labels docs/tactics-formats.md lists for its party, or report the new "
+                "label to the project"
             )
         return found
 

@@ -1,7 +1,7 @@
 """Poll shares with their sampling uncertainty, and how it depends on an assumed sample size.
 
 A published poll often omits its sample size; the margin of error then rests on an assumed
-effective n (:data:`~smartvote.tactics.formats.DEFAULT_EFFECTIVE_N`), so every summary shows
+effective n (:data:`~smartvote.data.inputs.DEFAULT_EFFECTIVE_N`), so every summary shows
 the margin at half and at twice that n too. Shares are kept as published: what they leave to
 100% (undecided, refusals, parties not reported) is shown as a separate remainder and never
 redistributed among the parties. The margin is the normal approximation of a simple random
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 
@@ -42,6 +42,18 @@ class PollSummary:
     def __str__(self) -> str:
         n = f"n = {self.sample_size:,}" + (" (assumed: not reported)" if self.sample_size_assumed else "")
         return f"{self.pollster} {self.published:%Y-%m} ({self.population}), {n}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pollster": self.pollster,
+            "published": date.isoformat(self.published),
+            "population": self.population,
+            "source": self.source,
+            "sample_size": self.sample_size,
+            "sample_size_assumed": self.sample_size_assumed,
+            "remainder_percent": self.remainder_percent,
+            "shares": [vars(x) for x in self.shares],
+        }
 
 
 def margin_pp(share_percent: float, n: int) -> float:

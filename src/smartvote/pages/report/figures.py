@@ -1,0 +1,244 @@
+"""The report's figures, drawn with matplotlib's object API (never shown, never global state).
+
+Each ``*_figure`` function takes an :class:`~smartvote.pages.report.analysis.Analysis` and returns a
+matplotlib :class:`~matplotlib.figure.Figure`; :func:`png` renders one to bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm, SymLogNorm
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from smartvote.forensics.integer import integer_histogram
+from smartvote.forensics.shpilkin import N_BINS
+from smartvote.pages.report.analysis import Analysis, choice_label
+from smartvote.pages.report.formatting import millions
+
+LEADER_COLOUR = "#1f4e9c"
+ANOMALY_COLOUR = "#d62728"
+OTHER_COLOURS = ("#e6550d", "#31a354", "#756bb1", "#636363", "#bcbd22", "#17becf", "#8c564b")
+#: Choices below this share of the ballots are drawn together as "the rest" in the curves.
+MIN_CURVE_SHARE = 0.03
+DPI = 110
+#: The crowd the comet's dots are sized for (a federal election, ~95,000 stations): fewer
+#: stations draw larger dots. A drawing parameter, not a fact of any election.
+CROWDING_REFERENCE_STATIONS = 95_000
+
+
+def png(figure: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _percent(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return 100.0 * num / np.where(den > 0, den, 1)
+
+
+def comet_figure(analysis: Analysis) -> Figure:
+    """Turnout against the leader's share, one small translucent dot per station.
+
+    Honest counts make one compact cloud; ballot stuffing and rewritten protocols draw the
+    "comet tail" towards 100% turnout and 100% share (Kobak et al. 2016, figure 1).
+    """
+    a = analysis.arrays
+    shown = a.has_protocol & (a.registered > 0) & (a.boxes > 0)
+    figure = Figure(figsize=(7, 6))
+    ax = figure.subplots()
+    ordinary = shown & ~a.remote
+    # Dots of a federal election (~95,000 stations) are tiny and faint; a city's are larger.
+    crowding = np.sqrt(CROWDING_REFERENCE_STATIONS / max(1, int(ordinary.sum())))
+    ax.scatter(
+        _percent(a.issued, a.registered)[ordinary],
+        _percent(a.leader, a.boxes)[ordinary],
+        s=min(5.0, 0.6 * crowding),
+        alpha=min(0.5, 0.12 * crowding),
+        color=LEADER_COLOUR,
+        linewidths=0,
+        rasterized=True,
+    )
+    handles = [_marker("o", LEADER_COLOUR, f"polling stations ({int(ordinary.sum()):,})")]
+    remote = shown & a.remote
+    if remote.any():
+        ax.scatter(
+            _percent(a.issued, a.registered)[remote],
+            _percent(a.leader, a.boxes)[remote],
+            s=18,
+            marker="D",
+            color=ANOMALY_COLOUR,
+        )
+        handles.append(_marker("D", ANOMALY_COLOUR, f"remote electronic ({int(remote.sum())})"))
+    ax.set(xlim=(0, 100), ylim=(0, 100), xlabel="Turnout, %", ylabel=f"{_leader(analysis)}, % of ballots")
+    ax.set_title(f"{analysis.election.title}:\nturnout and the leader's share per station")
+    ax.legend(handles=handles, loc="upper left", frameon=False)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def _marker(shape: str, colour: str, label: str) -> Line2D:
+    return Line2D([], [], marker=shape, linestyle="", color=colour, markersize=5, label=label)
+
+
+def histograms_figure(analysis: Analysis) -> Figure:
+    """Stations per 0.1 pp of turnout and of the leader's share, integer percentages marked.
+
+    The counts are jittered by U(-0.5, 0.5) (seeded) as in the published figures, so that
+    spikes at simple fractions of small stations disappear and only the integer peaks remain.
+    """
+    a = analysis.arrays
+    figure = Figure(figsize=(10, 6.5))
+    top, bottom = figure.subplots(2, 1)
+    rng = np.random.default_rng(analysis.seed)
+    panels = ((top, a.issued, a.registered, "Turnout"), (bottom, a.leader, a.boxes, _leader(analysis)))
+    for ax, num, den, what in panels:
+        use = a.has_protocol
+        centres, values, integer = integer_histogram(num[use], den[use], rng=rng)
+        _draw_histogram(ax, centres, values, integer)
+        ax.set(xlabel=f"{what}, % (0.1 pp bins)", ylabel="stations")
+    top.set_title(f"{analysis.election.title}: integer percentages (red) stand out of the noise")
+    figure.tight_layout()
+    return figure
+
+
+def _draw_histogram(ax: Axes, centres: np.ndarray, values: np.ndarray, integer: np.ndarray) -> None:
+    edges = np.append(centres - 0.05, centres[-1] + 0.05)
+    ax.stairs(values, edges, color="#555555", linewidth=0.6)
+    ax.plot(centres[integer], values[integer], "o", ms=2.5, color=ANOMALY_COLOUR, label="integer %")
+    nonzero = np.flatnonzero(values)
+    low, high = (centres[nonzero[0]], centres[nonzero[-1]]) if len(nonzero) else (0.0, 100.0)
+    ax.set_xlim(max(0.0, low - 1), min(100.0, high + 1))
+    _clip_end_bin(ax, centres, values)
+    ax.legend(loc="upper left", frameon=False)
+    ax.grid(alpha=0.3)
+
+
+def _clip_end_bin(ax: Axes, centres: np.ndarray, values: np.ndarray) -> None:
+    """Keep the 100% bin (stations at exactly 100%, often many) from flattening the rest."""
+    inner = values[:-1].max(initial=0.0)
+    if values[-1] > 1.5 * inner > 0:
+        ax.set_ylim(0, 1.3 * inner)
+        ax.annotate(
+            f"100%: {values[-1]:,.0f} stations ↑",
+            (centres[-1], 1.22 * inner),
+            ha="right",
+            color=ANOMALY_COLOUR,
+        )
+
+
+def shpilkin_figure(analysis: Analysis) -> Figure:
+    """Votes per 1 pp turnout bin for each choice, the leader's clean curve and the anomaly.
+
+    Above the reference peak the leader's honest curve is ``rho`` times everyone else's; what
+    the official curve adds on top of it (shaded) is Shpilkin's anomalous vote.
+    """
+    result = analysis.shpilkin
+    bins = result.bins
+    k = np.arange(N_BINS)
+    figure = Figure(figsize=(10, 5.5))
+    ax = figure.subplots()
+    for (name, curve), colour in zip(_other_curves(analysis), OTHER_COLOURS, strict=False):
+        ax.plot(k, curve / 1e3, color=colour, linewidth=1.2, label=name)
+    leader = bins.leader / 1e3
+    clean = leader - result.anomalous_per_bin / 1e3
+    ax.plot(k, leader, color=LEADER_COLOUR, linewidth=2.2, label=f"{_leader(analysis)} (official)")
+    ax.plot(
+        k,
+        clean,
+        color=LEADER_COLOUR,
+        linewidth=1.4,
+        linestyle="--",
+        label=f"{_leader(analysis)} clean: ρ × others, ρ = {result.fit.rho:.3f}",
+    )
+    ax.fill_between(
+        k,
+        clean,
+        leader,
+        where=leader > clean,
+        color=ANOMALY_COLOUR,
+        alpha=0.35,
+        label=f"anomalous: {millions(result.anomalous_votes)} votes",
+    )
+    ax.axvline(result.fit.peak, color="black", linewidth=0.8, linestyle=":")
+    ax.annotate(
+        f"peak {result.fit.peak}%",
+        (result.fit.peak, ax.get_ylim()[1] * 0.95),
+        xytext=(4, 0),
+        textcoords="offset points",
+    )
+    ax.set(xlim=(0, 100), xlabel="Turnout bin, % (floor of 100 x issued / registered)")
+    ax.set_ylabel("votes per bin, thousands")
+    ax.set_title(f"{analysis.election.title}: Shpilkin's curves")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def _other_curves(analysis: Analysis) -> list[tuple[str, np.ndarray]]:
+    """Each other choice with at least :data:`MIN_CURVE_SHARE` of the votes, largest first."""
+    result = analysis.shpilkin
+    totals = result.bins.choices.sum(axis=1)
+    order = np.argsort(-totals, kind="stable")
+    ballots = max(1, int(result.bins.leader.sum() + result.bins.others.sum()))
+    names = analysis.arrays.choice_names
+    return [
+        (choice_label(names[i]), result.bins.choices[i])
+        for i in order
+        if i != analysis.arrays.leader_column and totals[i] >= MIN_CURVE_SHARE * ballots
+    ]
+
+
+def _leader(analysis: Analysis) -> str:
+    return choice_label(analysis.leader)
+
+
+def fingerprint_figure(analysis: Analysis) -> Figure:
+    """Klimek et al.'s fingerprint: stations per 1% x 1% cell of turnout (valid ballots over
+    registered voters) and the leader's share, observed, as fit (b) simulates it, without fraud
+    (f_i = f_e = 0), and the observed minus the fitted (log colour scales)."""
+    section = analysis.fingerprint
+    figure = Figure(figsize=(11, 9.5))
+    axes = figure.subplots(2, 2, sharex=True, sharey=True)
+    top = max(1.0, float(section.observed.counts.max()))
+    panels = (
+        (axes[0, 0], section.observed.counts, "observed"),
+        (axes[0, 1], section.fitted.counts, f"fitted: f_i {section.fit.params.incremental:.3f}, "
+         f"f_e {section.fit.params.extreme:.4f} (distance {section.fitted_distance:.3f})"),
+        (axes[1, 0], section.fair.counts, f"fair: f_i = f_e = 0 (distance {section.fair_distance:.3f})"),
+    )  # fmt: skip
+    for ax, counts, title in panels:
+        image = ax.imshow(
+            np.ma.masked_equal(counts.T, 0), origin="lower", extent=(0, 100, 0, 100),
+            norm=LogNorm(1, top), cmap="viridis", interpolation="nearest",
+        )  # fmt: skip
+        ax.set_title(title, fontsize=9)
+    figure.colorbar(image, ax=axes[0, :], label="stations per cell", shrink=0.8)
+    residual = section.observed.counts - section.fitted.counts
+    limit = max(1.0, float(np.abs(residual).max()))
+    image = axes[1, 1].imshow(
+        residual.T, origin="lower", extent=(0, 100, 0, 100), cmap="RdBu_r",
+        norm=SymLogNorm(1, vmin=-limit, vmax=limit), interpolation="nearest",
+    )  # fmt: skip
+    axes[1, 1].set_title("observed − fitted", fontsize=9)
+    figure.colorbar(image, ax=axes[1, :], label="stations", shrink=0.8)
+    for ax in axes[1]:
+        ax.set_xlabel("Turnout (valid ballots / registered), %")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{_leader(analysis)}, % of valid ballots")
+    figure.suptitle(f"{analysis.election.title}:\nthe election fingerprint (Klimek et al. 2012)")
+    return figure
+
+
+#: The report's figures: file stem -> drawing function, in the order of the report.
+FIGURES: dict[str, Callable[[Analysis], Figure]] = {
+    "comet": comet_figure,
+    "histograms": histograms_figure,
+    "shpilkin": shpilkin_figure,
+    "fingerprint": fingerprint_figure,
+}
