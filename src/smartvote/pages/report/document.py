@@ -100,6 +100,17 @@ def _region(analysis: Analysis, index: int) -> dict[str, Any]:
     }
 
 
+def _klimek(analysis: Analysis) -> dict[str, Any]:
+    """Fit (b) of Klimek et al.'s model and the distances of the fitted and fair fingerprints."""
+    section = analysis.fingerprint
+    return {
+        **section.fit.to_json(),
+        "fitted_distance": _num(section.fitted_distance, 5),
+        "fair_distance": _num(section.fair_distance, 5),
+        "observed": section.observed.to_json(),
+    }
+
+
 def source_name(source: str) -> str:
     """The source file without its folders: a published report must not reveal local paths."""
     return re.split(r"[/\\]", source)[-1]
@@ -130,5 +141,7 @@ def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, An
         },
         "group_by": analysis.group_by,
         "regions": [_region(analysis, i) for i in range(len(analysis.regions))],
+        "klimek": _klimek(analysis),
+        "digits": analysis.digits.to_json(),
         "figures": figures,
     }
