@@ -44,7 +44,7 @@ class Analysis:
     regions: tuple[RegionRow, ...]
     group_by: str
     seed: int
-    fingerprint: FingerprintSection
+    fingerprint: FingerprintSection | None  # None: too few stations for the fit (a small election)
     digits: DigitResult
     notes: tuple[str, ...] = ()  # what the source lacks (the catalogue's notes)
 
@@ -116,11 +116,16 @@ class FingerprintSection:
         return distance(self.observed, self.fair)
 
 
-def fingerprint_section(arrays: StationArrays, seed: int, progress: Progress) -> FingerprintSection:
-    """Fit (b) to the contest's fingerprint and simulate the fitted and the fair elections."""
+def fingerprint_section(arrays: StationArrays, seed: int, progress: Progress) -> FingerprintSection | None:
+    """Fit (b) to the contest's fingerprint and simulate the fitted and the fair elections;
+    ``None`` for a contest with too few stations for the fit (the report says so)."""
     progress("fingerprint fit", 0, 1)
     pts = station_points(arrays)
-    fit = klimek.fit(pts, REPORT_REPLICATES, rng=seed)
+    try:
+        fit = klimek.fit(pts, REPORT_REPLICATES, rng=seed)
+    except klimek.TooFewStationsError:
+        progress("fingerprint fit", 1, 1)
+        return None
     fitted = fingerprint(klimek.simulate(pts.registered, fit.params, [seed, 1]))
     fair = fingerprint(klimek.simulate(pts.registered, fit.params.fair(), [seed, 1]))
     progress("fingerprint fit", 1, 1)

@@ -100,9 +100,12 @@ def _region(analysis: Analysis, index: int) -> dict[str, Any]:
     }
 
 
-def _klimek(analysis: Analysis) -> dict[str, Any]:
-    """Fit (b) of Klimek et al.'s model and the distances of the fitted and fair fingerprints."""
+def _klimek(analysis: Analysis) -> dict[str, Any] | None:
+    """Fit (b) of Klimek et al.'s model and the distances of the fitted and fair fingerprints
+    (``None``: not enough stations for the fit)."""
     section = analysis.fingerprint
+    if section is None:
+        return None
     return {
         **section.fit.to_json(),
         "fitted_distance": _num(section.fitted_distance, 5),

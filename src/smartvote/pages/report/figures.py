@@ -203,6 +203,8 @@ def fingerprint_figure(analysis: Analysis) -> Figure:
     registered voters) and the leader's share, observed, as fit (b) simulates it, without fraud
     (f_i = f_e = 0), and the observed minus the fitted (log colour scales)."""
     section = analysis.fingerprint
+    if section is None:
+        raise ValueError("no fingerprint fit to draw (too few stations): see figures_for")
     figure = Figure(figsize=(11, 9.5))
     axes = figure.subplots(2, 2, sharex=True, sharey=True)
     top = max(1.0, float(section.observed.counts.max()))
@@ -235,10 +237,16 @@ def fingerprint_figure(analysis: Analysis) -> Figure:
     return figure
 
 
-#: The report's figures: file stem -> drawing function, in the order of the report.
+#: The report's figures: file stem -> drawing function, in the order of the report (a figure
+#: whose section could not run, see :func:`figures_for`, is left out).
 FIGURES: dict[str, Callable[[Analysis], Figure]] = {
     "comet": comet_figure,
     "histograms": histograms_figure,
     "shpilkin": shpilkin_figure,
     "fingerprint": fingerprint_figure,
 }
+
+
+def figures_for(analysis: Analysis) -> dict[str, Callable[[Analysis], Figure]]:
+    """The figures this analysis can draw: no fingerprint without its fit (too few stations)."""
+    return {k: v for k, v in FIGURES.items() if k != "fingerprint" or analysis.fingerprint is not None}
