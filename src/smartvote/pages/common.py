@@ -36,7 +36,7 @@ def render(template: str, **context: object) -> str:
 
 def asset(name: str) -> str:
     """A file shipped beside the templates (the voters' page script ``engine/lookup.js``)."""
-    return resources.files("smartvote.pages.common").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("smartvote.pages").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def png_base64(data: bytes) -> str:
