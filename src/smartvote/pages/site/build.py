@@ -95,7 +95,7 @@ def _lookup(site: ElectionSite, t: Messages, public: PublicKey | None, regions: 
         **_common(t, "index", "../", public),
         site=site,
         regions=regions,
-        data=_json(data),
+        data=data,
         party_level=site.run.forecast.level == "party",
         page=page_name,
     )

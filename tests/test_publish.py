@@ -1,0 +1,230 @@
+"""The published site (issue 13): the lookup from a local folder and over http in headless
+Chromium, Russian by default with a switch, no request but the site's own files, size, the
+signed manifest checked by the real ``minisign`` binary and by ``smartvote verify``, and every
+user-visible string of the pages in the translation catalogue."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import smartvote.cli.publish as publish_cli
+from browser import chromium, recorded_tab
+from smartvote.cli import main
+from smartvote.data.store import Store
+from smartvote.pages.messages import LANGUAGES, messages
+from smartvote.pipelines.tactics import attach_endorsements
+
+MINISIGN = shutil.which("minisign") or "/usr/bin/minisign"
+TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "smartvote" / "pages" / "templates" / "site"
+ELECTIONS = ("russia-duma-2021", "spb-2021-duma", "spb-2021-city")
+PASSPHRASE = "a long passphrase for the test key"
+
+
+def run(*args: object) -> str:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def site(
+    real_store: Store, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Path]]:
+    """The site of the three 2021 elections (2021 endorsements attached), signed with a new key."""
+    root = tmp_path_factory.mktemp("publish")
+    attach_endorsements(real_store, "russia-duma-2021", data_dir / "sv-2021" / "endorsements.csv")
+    (root / "pass").write_text(PASSPHRASE + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("SMARTVOTE_HOME", str(root / "home"))
+        m.setattr(publish_cli.Store, "reading", staticmethod(lambda: contextlib.nullcontext(real_store)))
+        run("keygen", root / "campaign", "--passphrase-file", root / "pass")
+        run(
+            "publish", root / "out", *ELECTIONS, "--polls", data_dir / "sv-2021" / "polls-2021.csv",
+            "--draws", 1000, "--key", root / "campaign.key", "--passphrase-file", root / "pass",
+        )  # fmt: skip
+    yield {"out": root / "out", "pub": root / "campaign.pub", "key": root / "campaign.key", "root": root}
+
+
+def raw_stations(data_dir: Path, election: str) -> pd.DataFrame:
+    """(region, number) of stations with a number, straight from the raw files."""
+    if election == "russia-duma-2021":
+        raw = pd.read_csv(data_dir / "russia-federal" / "2021.csv.zip", dtype=str, usecols=["region", "uik"])
+        raw = raw[raw["uik"].str.fullmatch(r"(УИК №)?\d+", na=False)]
+        return pd.DataFrame({"region": raw["region"], "number": raw["uik"].str.extract(r"(\d+)")[0]})
+    raw = pd.read_csv(data_dir / "spb-2021" / "protocols.csv", dtype=str)
+    prefix = "federal-smd-" if election == "spb-2021-duma" else "city-smd-"
+    raw = raw[raw["contest"].str.startswith(prefix)].drop_duplicates("uik")
+    return pd.DataFrame({"region": "", "number": raw["uik"]})
+
+
+def test_minisign_and_verify_accept_the_site_and_reject_any_change(site: dict[str, Path]) -> None:
+    out, pub = site["out"], site["pub"]
+    assert (out / "key.pub").read_text() == pub.read_text()
+    assert not any("PRIVATE" in p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
+
+    def checks(folder: Path) -> tuple[int, int]:
+        tool = subprocess.run([MINISIGN, "-Vm", folder / "SHA256SUMS", "-p", pub], capture_output=True)
+        ours = CliRunner().invoke(main, ["verify", str(folder), "--pubkey", str(pub)])
+        listed = subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=folder, capture_output=True)
+        return tool.returncode + listed.returncode, ours.exit_code
+
+    assert checks(out) == (0, 0)
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS.minisig")
+    for i, target in enumerate([files[0], files[len(files) // 2], out / "SHA256SUMS"]):
+        copy = site["root"] / f"changed-{i}"
+        shutil.copytree(out, copy)
+        changed = copy / target.relative_to(out)
+        data = bytearray(changed.read_bytes())
+        data[len(data) // 2] ^= 1  # one byte
+        changed.write_bytes(bytes(data))
+        tool, ours = checks(copy)
+        assert tool != 0 and ours == 1, target
+    added = site["root"] / "added"
+    shutil.copytree(out, added)
+    (added / "russia-duma-2021" / "extra.js").write_text("alert(1)")
+    assert checks(added)[1] == 1
+    removed = site["root"] / "removed"
+    shutil.copytree(out, removed)
+    (removed / "spb-2021-city" / "stations.js").unlink()
+    assert checks(removed)[1] == 1
+    other = site["root"] / "other"
+    run("keygen", other, "--passphrase-file", site["root"] / "pass")
+    assert CliRunner().invoke(main, ["verify", str(out), "--pubkey", f"{other}.pub"]).exit_code == 1
+
+
+def test_key_rotation_is_announced_under_the_old_key(site: dict[str, Path]) -> None:
+    root = site["root"]
+    run("keygen", root / "next", "--passphrase-file", root / "pass", "--announce-with", site["key"],
+        "--old-passphrase-file", root / "pass")  # fmt: skip
+    tool = subprocess.run([MINISIGN, "-Vm", root / "next.pub", "-p", site["pub"]], capture_output=True)
+    assert tool.returncode == 0, tool.stderr
+    assert "PRIVATE" in (root / "next.key").read_text() and "ENCRYPTED" in (root / "next.key").read_text()
+    wrong = root / "wrong"
+    wrong.write_text("not the passphrase\n")
+    result = CliRunner().invoke(main, ["publish", str(root / "o"), "x", "--key", str(site["key"]),
+                                       "--passphrase-file", str(wrong)])  # fmt: skip
+    assert result.exit_code == 1 and "wrong passphrase" in result.output
+
+
+def test_the_2021_duma_site_is_under_5_mb(site: dict[str, Path]) -> None:
+    size = int(subprocess.run(["du", "-sb", site["out"] / "russia-duma-2021"], capture_output=True, text=True)
+               .stdout.split()[0])  # fmt: skip
+    shared = sum(p.stat().st_size for p in site["out"].iterdir() if p.is_file())
+    assert size + shared < 5_000_000, (size, shared)
+    stations = (site["out"] / "russia-duma-2021" / "stations.js").stat().st_size
+    assert stations < 150_000, stations
+
+
+def test_every_visible_string_of_the_templates_is_in_the_catalogue() -> None:
+    """No literal text in the site's templates: only ``t("key")`` and data. Lists offenders."""
+    outside = []
+    for template in TEMPLATES.glob("*.j2"):
+        text = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", template.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
+        text = re.sub(r"<pre><code>.*?</code></pre>", " ", text, flags=re.S)  # commands, not prose
+        text = re.sub(r"<[^>]*>", " ", text)
+        outside += [f"{template.name}: {w}" for w in re.findall(r"[A-Za-zА-Яа-яЁё]{2,}", text)]
+    assert not outside, outside
+    used = set()
+    for source in [*TEMPLATES.glob("*.j2"), *Path(TEMPLATES.parents[1], "site").glob("*.py")]:
+        used |= set(re.findall(r"""t\(\s*["']([\w. ]+)["']\s*[,)]""", source.read_text(encoding="utf-8")))
+    tables = [messages(lang).table for lang in LANGUAGES]
+    assert all(set(tables[0]) == set(t) for t in tables)
+    assert used - set(tables[0]) == set()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_lookup_language_switch_and_no_request_in_chromium(
+    site: dict[str, Path], data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    out = site["out"]
+    shots = Path(tmp_path_factory.getbasetemp()) / "screenshots"
+    shots.mkdir(exist_ok=True)
+    cases = []
+    for election in ELECTIONS:
+        stations = raw_stations(data_dir, election).drop_duplicates()
+        cases += [(election, r, n) for r, n in stations.sample(7, random_state=13).itertuples(index=False)]
+    with chromium() as browser, serve(out) as base:
+        for origin in (out.as_uri() + "/", base):
+            tab, requests = recorded_tab(browser)
+            errors: list[str] = []
+            tab.on("pageerror", lambda e: errors.append(str(e)))
+            tab.goto(origin + "index.html")
+            assert tab.locator("html").get_attribute("lang") == "ru"
+            assert "Выборы" in tab.inner_text("main")
+            tab.click("#lang-en")
+            assert tab.locator("html").get_attribute("lang") == "en" and "Elections" in tab.inner_text("main")
+            typed = []
+            for election, region, number in cases[: 20 if origin == base else len(cases)]:
+                tab.goto(f"{origin}{election}/index.html")
+                data = json.loads(tab.inner_text("#lookup-data"))
+                if region:
+                    tab.select_option("#region", region)
+                tab.fill("#number", str(number))
+                typed.append(str(number))
+                answer = tab.inner_text("#answer")
+                runs = tab.evaluate("window.SMARTVOTE_STATIONS")
+                key = region or next(iter(runs))
+                n = int(number)
+                (d,) = [runs[key][i + 2] for i in range(0, len(runs[key]), 3) if runs[key][i] <= n <= runs[key][i + 1]]
+                pick = data["districts"][d]
+                assert pick["district"] in answer and pick["pick"] in answer, (election, region, number, answer)
+                assert not re.search(r"\b(city|federal)-smd-\d+", answer)
+            tab.fill("#number", "987654")
+            assert "987654" in tab.inner_text("#answer") and "нет в списке" in tab.inner_text("#answer")
+            tab.click("#lang-en")
+            tab.fill("#number", "987654")
+            assert "no station 987654" in tab.inner_text("#answer")
+            for page in ("districts.html", "report.html", "districts.en.html", "report.en.html"):
+                tab.goto(f"{origin}russia-duma-2021/{page}")
+            assert not errors, errors
+            own = origin.rstrip("/")
+            foreign = [u for u in requests if not u.startswith(own) and not u.startswith("data:")]
+            assert not foreign, foreign
+            assert not [u for u in requests if any(n in u for n in typed if len(n) > 2)]
+            tab.close()
+        for width, height in ((1280, 900), (360, 740)):
+            tab = browser.new_page(viewport={"width": width, "height": height})
+            for lang, suffix in (("ru", ""), ("en", ".en")):
+                tab.goto(f"{base}russia-duma-2021/index{suffix}.html")
+                tab.select_option("#region", "город Москва")
+                tab.fill("#number", "1")
+                tab.screenshot(path=shots / f"lookup-{lang}-{width}.png", full_page=True)
+                tab.goto(f"{base}russia-duma-2021/districts{suffix}.html")
+                tab.screenshot(path=shots / f"districts-{lang}-{width}.png")
+                tab.goto(f"{base}russia-duma-2021/report{suffix}.html")
+                tab.screenshot(path=shots / f"report-{lang}-{width}.png")
+            scroll = tab.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width + 1, (width, scroll)
+            tab.close()
+    print(f"screenshots: {shots}")
