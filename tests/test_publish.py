@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import json
 import re
 import shutil
 import subprocess
@@ -26,6 +25,11 @@ from browser import chromium, recorded_tab
 from smartvote.cli import main
 from smartvote.data.store import Store
 from smartvote.pages.messages import LANGUAGES, messages
+from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.inputs import read_polls
+from smartvote.model import district_of
+from smartvote.pages.site.content import candidate_label
+from smartvote.pipelines.engine import run_engine, training_cache
 from smartvote.pipelines.tactics import attach_endorsements
 
 MINISIGN = shutil.which("minisign") or "/usr/bin/minisign"
@@ -60,15 +64,33 @@ def site(
 
 
 def raw_stations(data_dir: Path, election: str) -> pd.DataFrame:
-    """(region, number) of stations with a number, straight from the raw files."""
+    """(region, number, district number) of the stations with a number, from the raw files."""
     if election == "russia-duma-2021":
-        raw = pd.read_csv(data_dir / "russia-federal" / "2021.csv.zip", dtype=str, usecols=["region", "uik"])
+        raw = pd.read_csv(data_dir / "russia-federal" / "2021.csv.zip", dtype=str, usecols=["region", "uik", "oik"])
         raw = raw[raw["uik"].str.fullmatch(r"(УИК №)?\d+", na=False)]
-        return pd.DataFrame({"region": raw["region"], "number": raw["uik"].str.extract(r"(\d+)")[0]})
+        number = raw["uik"].str.extract(r"(\d+)")[0]
+        return pd.DataFrame({"region": raw["region"], "number": number, "district": raw["oik"].str.extract(r"(\d+)")[0].astype(int)})
     raw = pd.read_csv(data_dir / "spb-2021" / "protocols.csv", dtype=str)
     prefix = "federal-smd-" if election == "spb-2021-duma" else "city-smd-"
     raw = raw[raw["contest"].str.startswith(prefix)].drop_duplicates("uik")
-    return pd.DataFrame({"region": "", "number": raw["uik"]})
+    district = raw["contest"].str.extract(r"(\d+)$")[0].astype(int)
+    return pd.DataFrame({"region": "", "number": raw["uik"], "district": district})
+
+
+@pytest.fixture(scope="module")
+def expected_picks(real_store: Store, site: dict[str, Path], data_dir: Path) -> dict[tuple[str, int], str]:
+    """(election, district number) -> the pick in Russian, from a run of the engine made here."""
+    polls = read_polls(read_table_file(data_dir / "sv-2021" / "polls-2021.csv"), "polls")
+    out = {}
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("SMARTVOTE_HOME", str(site["root"] / "home"))
+        cache = training_cache()  # the publication's fitted scales
+    for election in ELECTIONS:
+        run_ = run_engine(real_store, election, polls, (), n_draws=1000, cache=cache)
+        for d in run_.recommendation.districts:
+            label = candidate_label(d.name, d.party, run_.forecast.level, messages("ru"))
+            out[election, district_of(d.district) or int(d.district)] = label
+    return out
 
 
 def test_minisign_and_verify_accept_the_site_and_reject_any_change(site: dict[str, Path]) -> None:
@@ -165,7 +187,10 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 def test_lookup_language_switch_and_no_request_in_chromium(
-    site: dict[str, Path], data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    site: dict[str, Path],
+    data_dir: Path,
+    expected_picks: dict[tuple[str, int], str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     out = site["out"]
     shots = Path(tmp_path_factory.getbasetemp()) / "screenshots"
@@ -173,7 +198,9 @@ def test_lookup_language_switch_and_no_request_in_chromium(
     cases = []
     for election in ELECTIONS:
         stations = raw_stations(data_dir, election).drop_duplicates()
-        cases += [(election, r, n) for r, n in stations.sample(7, random_state=13).itertuples(index=False)]
+        cases += [tuple(row) for row in stations.sample(7, random_state=13).assign(e=election)[
+            ["e", "region", "number", "district"]].itertuples(index=False)]  # fmt: skip
+    names = pd.read_csv(data_dir / "sv-2021" / "endorsements.csv").set_index("district")["district_name"]
     with chromium() as browser, serve(out) as base:
         for origin in (out.as_uri() + "/", base):
             tab, requests = recorded_tab(browser)
@@ -185,20 +212,17 @@ def test_lookup_language_switch_and_no_request_in_chromium(
             tab.click("#lang-en")
             assert tab.locator("html").get_attribute("lang") == "en" and "Elections" in tab.inner_text("main")
             typed = []
-            for election, region, number in cases[: 20 if origin == base else len(cases)]:
+            for election, region, number, district in cases[: 20 if origin == base else len(cases)]:
                 tab.goto(f"{origin}{election}/index.html")
-                data = json.loads(tab.inner_text("#lookup-data"))
                 if region:
                     tab.select_option("#region", region)
                 tab.fill("#number", str(number))
                 typed.append(str(number))
                 answer = tab.inner_text("#answer")
-                runs = tab.evaluate("window.SMARTVOTE_STATIONS")
-                key = region or next(iter(runs))
-                n = int(number)
-                (d,) = [runs[key][i + 2] for i in range(0, len(runs[key]), 3) if runs[key][i] <= n <= runs[key][i + 1]]
-                pick = data["districts"][d]
-                assert pick["district"] in answer and pick["pick"] in answer, (election, region, number, answer)
+                where = names[district] if election == "russia-duma-2021" else f"округ № {district}"
+                assert where in answer, (election, region, number, answer)
+                pick = expected_picks[election, district]
+                assert f"Голосуйте за: {pick}" in answer, (election, region, number, pick, answer)
                 assert not re.search(r"\b(city|federal)-smd-\d+", answer)
             tab.fill("#number", "987654")
             assert "987654" in tab.inner_text("#answer") and "нет в списке" in tab.inner_text("#answer")
@@ -227,4 +251,12 @@ def test_lookup_language_switch_and_no_request_in_chromium(
             scroll = tab.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width + 1, (width, scroll)
             tab.close()
+        offline = browser.new_page()
+        with serve(out) as base:
+            offline.goto(base + "index.html")
+            assert offline.evaluate("navigator.serviceWorker.ready.then(() => caches.keys()).then(k => k.length)")
+        offline.goto(base + "spb-2021-city/index.en.html")  # the server is gone: the worker answers
+        offline.fill("#number", str(cases[-1][2]))
+        assert "District:" in offline.inner_text("#answer")
+        offline.close()
     print(f"screenshots: {shots}")

@@ -17,10 +17,13 @@ import json
 from typing import Any
 
 from smartvote.pages.common import asset, render
+from smartvote.pages.engine import number_ranges
+from smartvote.pages.report.analysis import choice_label
 from smartvote.pages.messages import LANGUAGES, Messages, messages
 from smartvote.pages.site.content import (
     ElectionSite,
     decimal,
+    election_title,
     district_name,
     integer,
     percent,
@@ -61,6 +64,7 @@ def _index(sites: list[ElectionSite], t: Messages, public: PublicKey | None) -> 
     rows = [
         {
             "site": s,
+            "title": election_title(s, t),
             "stations": integer(len(s.run.forecast.stations), t),
             "districts": integer(len(s.run.recommendation.districts), t),
         }
@@ -94,6 +98,7 @@ def _lookup(site: ElectionSite, t: Messages, public: PublicKey | None, regions: 
         "site/lookup.html.j2",
         **_common(t, "index", "../", public),
         site=site,
+        title=election_title(site, t),
         regions=regions,
         data=data,
         party_level=site.run.forecast.level == "party",
@@ -102,8 +107,6 @@ def _lookup(site: ElectionSite, t: Messages, public: PublicKey | None, regions: 
 
 
 def _districts(site: ElectionSite, t: Messages, public: PublicKey | None) -> str:
-    from smartvote.pages.engine import number_ranges
-
     stations = site.run.forecast.stations
     lists = {
         label: [
@@ -120,6 +123,7 @@ def _districts(site: ElectionSite, t: Messages, public: PublicKey | None) -> str
         "site/districts.html.j2",
         **_common(t, "districts", "../", public),
         site=site,
+        title=election_title(site, t),
         cards=cards,
         q=percent(site.run.recommendation.q, t),
         page=page_name,
@@ -134,7 +138,9 @@ def _report(site: ElectionSite, t: Messages, public: PublicKey | None) -> str:
         "site/report.html.j2",
         **_common(t, "report", "../", public),
         site=site,
+        title=election_title(site, t),
         doc=doc,
+        leader=choice_label(doc["election"]["leader"], limit=60),
         choices=sorted(doc["shpilkin"]["choices"], key=lambda c: -c["votes"]),
         share=share,
         integer=lambda n: integer(n, t),

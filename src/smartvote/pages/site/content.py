@@ -31,6 +31,11 @@ class ElectionSite:
     endorsed: dict[str, str] = field(default_factory=dict)  # district label -> endorsed candidate
 
 
+def election_title(site: ElectionSite, t: Messages) -> str:
+    """The election's title in the reader's language (the catalogue's, else the data's)."""
+    return t.table.get(f"election.{site.election}", site.title)
+
+
 def region_key(name: str) -> str:
     """Alphabetical as a reader looks for it: "город Москва" under М, not after every capital."""
     return name.casefold().removeprefix("город ").strip()
@@ -159,5 +164,5 @@ def pick_entry(site: ElectionSite, d: int, t: Messages) -> dict[str, Any]:
         "flags": [t(f"flag.{f}") for f in pick.flags],
         "endorsed": site.endorsed.get(pick.district),
         "explanation": explanation,
-        "candidates": ballot,
+        "candidates": sorted(ballot, key=lambda c: -c["share"]),
     }
