@@ -23,11 +23,11 @@ from click.testing import CliRunner
 import smartvote.cli.publish as publish_cli
 from browser import chromium, recorded_tab
 from smartvote.cli import main
-from smartvote.data.store import Store
-from smartvote.pages.messages import LANGUAGES, messages
 from smartvote.data.importers.tabular import read_table_file
 from smartvote.data.inputs import read_polls
+from smartvote.data.store import Store
 from smartvote.model import district_of
+from smartvote.pages.messages import LANGUAGES, messages
 from smartvote.pages.site.content import candidate_label
 from smartvote.pipelines.engine import run_engine, training_cache
 from smartvote.pipelines.tactics import attach_endorsements
@@ -66,10 +66,18 @@ def site(
 def raw_stations(data_dir: Path, election: str) -> pd.DataFrame:
     """(region, number, district number) of the stations with a number, from the raw files."""
     if election == "russia-duma-2021":
-        raw = pd.read_csv(data_dir / "russia-federal" / "2021.csv.zip", dtype=str, usecols=["region", "uik", "oik"])
+        raw = pd.read_csv(
+            data_dir / "russia-federal" / "2021.csv.zip", dtype=str, usecols=["region", "uik", "oik"]
+        )
         raw = raw[raw["uik"].str.fullmatch(r"(УИК №)?\d+", na=False)]
         number = raw["uik"].str.extract(r"(\d+)")[0]
-        return pd.DataFrame({"region": raw["region"], "number": number, "district": raw["oik"].str.extract(r"(\d+)")[0].astype(int)})
+        return pd.DataFrame(
+            {
+                "region": raw["region"],
+                "number": number,
+                "district": raw["oik"].str.extract(r"(\d+)")[0].astype(int),
+            }
+        )
     raw = pd.read_csv(data_dir / "spb-2021" / "protocols.csv", dtype=str)
     prefix = "federal-smd-" if election == "spb-2021-duma" else "city-smd-"
     raw = raw[raw["contest"].str.startswith(prefix)].drop_duplicates("uik")
@@ -155,7 +163,9 @@ def test_every_visible_string_of_the_templates_is_in_the_catalogue() -> None:
     """No literal text in the site's templates: only ``t("key")`` and data. Lists offenders."""
     outside = []
     for template in TEMPLATES.glob("*.j2"):
-        text = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", template.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(
+            r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", template.read_text(encoding="utf-8"), flags=re.S
+        )
         text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
         text = re.sub(r"<pre><code>.*?</code></pre>", " ", text, flags=re.S)  # commands, not prose
         text = re.sub(r"<[^>]*>", " ", text)
@@ -176,7 +186,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve(folder: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -205,7 +217,7 @@ def test_lookup_language_switch_and_no_request_in_chromium(
         for origin in (out.as_uri() + "/", base):
             tab, requests = recorded_tab(browser)
             errors: list[str] = []
-            tab.on("pageerror", lambda e: errors.append(str(e)))
+            tab.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             tab.goto(origin + "index.html")
             assert tab.locator("html").get_attribute("lang") == "ru"
             assert "Выборы" in tab.inner_text("main")
@@ -254,7 +266,9 @@ def test_lookup_language_switch_and_no_request_in_chromium(
         offline = browser.new_page()
         with serve(out) as base:
             offline.goto(base + "index.html")
-            assert offline.evaluate("navigator.serviceWorker.ready.then(() => caches.keys()).then(k => k.length)")
+            assert offline.evaluate(
+                "navigator.serviceWorker.ready.then(() => caches.keys()).then(k => k.length)"
+            )
         offline.goto(base + "spb-2021-city/index.en.html")  # the server is gone: the worker answers
         offline.fill("#number", str(cases[-1][2]))
         assert "District:" in offline.inner_text("#answer")

@@ -32,7 +32,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 def _passphrase(file: Path | None, prompt: str, confirm: bool = False) -> bytes:
     """The passphrase from a file (its first line) or typed at the terminal."""
     if file is not None:
-        return file.read_text(encoding="utf-8").splitlines()[0].encode("utf-8") if file.stat().st_size else b""
+        return (
+            file.read_text(encoding="utf-8").splitlines()[0].encode("utf-8") if file.stat().st_size else b""
+        )
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)).encode("utf-8")
 
 
@@ -73,12 +75,16 @@ def publish_command(
     done = publish(out, sites, secret)
     click.echo(f"wrote {done.folder}: {done.files} files, {done.size:,} bytes")
     if done.fingerprint:
-        click.echo(f"signed with key {done.fingerprint}; check: minisign -Vm {out}/SHA256SUMS -p {out}/key.pub")
+        click.echo(
+            f"signed with key {done.fingerprint}; check: minisign -Vm {out}/SHA256SUMS -p {out}/key.pub"
+        )
 
 
 @main.command("keygen")
 @click.argument("name", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--passphrase-file", type=_FILE, help="A file holding the new key's passphrase (else it is asked).")
+@click.option(
+    "--passphrase-file", type=_FILE, help="A file holding the new key's passphrase (else it is asked)."
+)
 @click.option(
     "--announce-with", type=_FILE,
     help="The old secret key: sign the new public key with it (key rotation; NAME.pub.minisig).",
@@ -96,7 +102,9 @@ def keygen(
             raise OutputError(f"{path}: exists; a key is never overwritten, choose another name")
     old = None if announce_with is None else _secret(announce_with, old_passphrase_file)
     secret = new_secret_key()
-    text = secret_key_text(secret, _passphrase(passphrase_file, f"passphrase for {secret_path}", confirm=True))
+    text = secret_key_text(
+        secret, _passphrase(passphrase_file, f"passphrase for {secret_path}", confirm=True)
+    )
     public = public_key_of(secret)
     write_text(secret_path, text)  # created with mode 0600
     write_text(public_path, public.text())

@@ -18,13 +18,13 @@ from typing import Any
 
 from smartvote.pages.common import asset, render
 from smartvote.pages.engine import number_ranges
-from smartvote.pages.report.analysis import choice_label
 from smartvote.pages.messages import LANGUAGES, Messages, messages
+from smartvote.pages.report.analysis import choice_label
 from smartvote.pages.site.content import (
     ElectionSite,
     decimal,
-    election_title,
     district_name,
+    election_title,
     integer,
     percent,
     pick_entry,
@@ -89,8 +89,18 @@ def _lookup(site: ElectionSite, t: Messages, public: PublicKey | None, regions: 
         "cards": page_name("districts", t.lang),
         "text": text,
         "districts": [
-            {k: e[k] for k in ("district", "pick", "probability", "runner_up", "runner_up_probability",
-                               "flags", "endorsed")}
+            {
+                k: e[k]
+                for k in (
+                    "district",
+                    "pick",
+                    "probability",
+                    "runner_up",
+                    "runner_up_probability",
+                    "flags",
+                    "endorsed",
+                )
+            }
             for e in entries
         ],  # fmt: skip
     }
@@ -146,8 +156,8 @@ def _report(site: ElectionSite, t: Messages, public: PublicKey | None) -> str:
         integer=lambda n: integer(n, t),
         decimal=lambda x, digits, sign=False: decimal(x, digits, t, sign),
         votes=lambda n: votes(n, t),
-        p_value=lambda log10: t("number.na") if log10 is None else (
-            f"{10**log10:.2g}" if log10 > -300 else f"10^{log10:.1f}"
+        p_value=lambda log10: (
+            t("number.na") if log10 is None else (f"{10**log10:.2g}" if log10 > -300 else f"10^{log10:.1f}")
         ),
         page=page_name,
     )
@@ -174,14 +184,16 @@ def build_site(sites: list[ElectionSite], public: PublicKey | None) -> dict[str,
         files[f"{site.election}/stations.js"] = (
             "// The whole station map of the election: region -> [first, last, district, ...].\n"
             f"window.SMARTVOTE_STATIONS = {_json(runs)};\n"
-        ).encode("utf-8")
+        ).encode()
         for fig, data in site.figures.items():
             files[f"{site.election}/{fig}.png"] = data  # one copy for both languages
         if site.report is not None:
             files[f"{site.election}/report.json"] = _json(site.report).encode("utf-8")
         for lang in LANGUAGES:
             t = messages(lang)
-            files[f"{site.election}/{page_name('index', lang)}"] = _lookup(site, t, public, list(runs)).encode()
+            files[f"{site.election}/{page_name('index', lang)}"] = _lookup(
+                site, t, public, list(runs)
+            ).encode()
             files[f"{site.election}/{page_name('districts', lang)}"] = _districts(site, t, public).encode()
             if site.report is not None:
                 files[f"{site.election}/{page_name('report', lang)}"] = _report(site, t, public).encode()

@@ -52,9 +52,7 @@ def station_runs(stations: pd.DataFrame, districts: list[str]) -> dict[str, list
         group = known[known["region"] == region].sort_values("number")
         numbers = group["number"].to_numpy(np.int64)
         codes = group["district"].map(index).to_numpy(np.int64)
-        starts = np.flatnonzero(
-            np.concatenate([[True], (np.diff(numbers) != 1) | (np.diff(codes) != 0)])
-        )
+        starts = np.flatnonzero(np.concatenate([[True], (np.diff(numbers) != 1) | (np.diff(codes) != 0)]))
         ends = np.append(starts[1:], len(numbers)) - 1
         out[str(region)] = np.column_stack([numbers[starts], numbers[ends], codes[starts]]).ravel().tolist()
     return out
