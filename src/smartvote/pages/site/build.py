@@ -12,12 +12,14 @@ let alone which station, a visitor looks at.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from typing import Any
 
+from markupsafe import Markup
+
 from smartvote.pages.common import asset, render
-from smartvote.pages.engine import number_ranges
 from smartvote.pages.messages import LANGUAGES, Messages, messages
 from smartvote.pages.report.analysis import choice_label
 from smartvote.pages.site.content import (
@@ -28,6 +30,7 @@ from smartvote.pages.site.content import (
     integer,
     percent,
     pick_entry,
+    station_lists,
     station_runs,
     votes,
 )
@@ -57,6 +60,7 @@ def _common(t: Messages, page: str, root: str, public: PublicKey | None) -> dict
         "manifest": MANIFEST,
         "signature": SIGNATURE,
         "public_key_file": PUBLIC_KEY,
+        "inline": None,
     }
 
 
@@ -75,7 +79,13 @@ def _index(sites: list[ElectionSite], t: Messages, public: PublicKey | None) -> 
     )
 
 
-def _lookup(site: ElectionSite, t: Messages, public: PublicKey | None, regions: list[str]) -> str:
+def _lookup(
+    site: ElectionSite,
+    t: Messages,
+    public: PublicKey | None,
+    regions: list[str],
+    inline: dict[str, object] | None = None,
+) -> str:
     entries = [pick_entry(site, d, t) for d in range(len(site.run.recommendation.districts))]
     text = {
         key.removeprefix("answer."): t(key)
@@ -106,7 +116,7 @@ def _lookup(site: ElectionSite, t: Messages, public: PublicKey | None, regions: 
     }
     return render(
         "site/lookup.html.j2",
-        **_common(t, "index", "../", public),
+        **(_common(t, "index", "../", public) | {"inline": inline}),
         site=site,
         title=election_title(site, t),
         regions=regions,
@@ -117,14 +127,7 @@ def _lookup(site: ElectionSite, t: Messages, public: PublicKey | None, regions: 
 
 
 def _districts(site: ElectionSite, t: Messages, public: PublicKey | None) -> str:
-    stations = site.run.forecast.stations
-    lists = {
-        label: [
-            (region, number_ranges(g["number"].tolist()))
-            for region, g in stations[stations["district"] == label].groupby("region")
-        ]
-        for label in stations["district"].unique()
-    }
+    lists = station_lists(site)
     cards = [
         pick_entry(site, d, t) | {"stations": lists.get(p.district, []), "anchor": f"d{d}"}
         for d, p in enumerate(site.run.recommendation.districts)
@@ -163,6 +166,37 @@ def _report(site: ElectionSite, t: Messages, public: PublicKey | None) -> str:
     )
 
 
+def _stations_script(runs: dict[str, list[int]]) -> str:
+    return (
+        "// The whole station map of the election: region -> [first, last, district, ...].\n"
+        f"window.SMARTVOTE_STATIONS = {_json(runs)};\n"
+    )
+
+
+def single_page(site: ElectionSite, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The lookup as one self-contained file (``recommend --voter-page``): the station map and
+    the site's script inlined and allowed by their SHA-256 alone, the style inline, and every
+    station by district in a table for readers without scripts. The same page as the site's."""
+    t = messages(lang)
+    labels = [d.district for d in site.run.recommendation.districts]
+    runs = station_runs(site.run.forecast.stations, labels)
+    script = _stations_script(runs) + asset("site/site.js")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    lists = station_lists(site)
+    table = [
+        {"district": pick_entry(site, d, t)["district"], "pick": pick_entry(site, d, t)["pick"],
+         "stations": lists.get(label, [])}
+        for d, label in enumerate(labels)
+    ]  # fmt: skip
+    inline = {
+        "script": Markup(script),
+        "hash": f"sha256-{digest}",
+        "style": Markup(asset("site/style.css")),
+        "table": table,
+    }
+    return _lookup(site, t, None, list(runs), inline)
+
+
 def _service_worker(files: dict[str, bytes]) -> bytes:
     """The worker caching every file on install; its cache is named by the files' digest, so a
     new publication replaces the old cache."""
@@ -181,10 +215,7 @@ def build_site(sites: list[ElectionSite], public: PublicKey | None) -> dict[str,
         stations = site.run.forecast.stations
         labels = [d.district for d in site.run.recommendation.districts]
         runs = station_runs(stations, labels)
-        files[f"{site.election}/stations.js"] = (
-            "// The whole station map of the election: region -> [first, last, district, ...].\n"
-            f"window.SMARTVOTE_STATIONS = {_json(runs)};\n"
-        ).encode()
+        files[f"{site.election}/stations.js"] = _stations_script(runs).encode("utf-8")
         for fig, data in site.figures.items():
             files[f"{site.election}/{fig}.png"] = data  # one copy for both languages
         if site.report is not None:
@@ -203,4 +234,4 @@ def build_site(sites: list[ElectionSite], public: PublicKey | None) -> dict[str,
     return files
 
 
-__all__ = ["DEFAULT_LANGUAGE", "PAGES", "build_site", "district_name", "page_name"]
+__all__ = ["DEFAULT_LANGUAGE", "PAGES", "build_site", "district_name", "page_name", "single_page"]

@@ -41,6 +41,29 @@ def region_key(name: str) -> str:
     return name.casefold().removeprefix("город ").strip()
 
 
+def number_ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 5, 7, 8]`` -> ``"1–3, 5, 7–8"``: station numbers as short runs."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in runs)
+
+
+def station_lists(site: ElectionSite) -> dict[str, list[tuple[str, str]]]:
+    """District label -> (region, its station numbers as runs): the lookup without scripts."""
+    stations = site.run.forecast.stations
+    return {
+        str(label): [
+            (str(region), number_ranges(g["number"].tolist()))
+            for region, g in group.groupby("region", sort=False)
+        ]
+        for label, group in stations.sort_values(["region", "number"]).groupby("district", sort=False)
+    }
+
+
 def station_runs(stations: pd.DataFrame, districts: list[str]) -> dict[str, list[int]]:
     """Region -> flat ``[first, last, district index, ...]``: the runs of consecutive station
     numbers in one district, sorted, so that the whole map of a federal election is small

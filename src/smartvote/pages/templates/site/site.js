@@ -61,7 +61,7 @@
     region.addEventListener("change", show);
     show();
   }
-  if ("serviceWorker" in navigator && /^https?:$/.test(location.protocol) && script) {
+  if ("serviceWorker" in navigator && /^https?:$/.test(location.protocol) && script && script.src) {
     navigator.serviceWorker.register(new URL("sw.js", script.src)).catch(function () { return null; });
   }
 })();
