@@ -183,12 +183,12 @@ def single_page(site: ElectionSite, lang: str = DEFAULT_LANGUAGE) -> str:
     script = _stations_script(runs) + asset("site/site.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     lists = station_lists(site)
+    entries = [pick_entry(site, d, t) for d in range(len(labels))]
     table = [
-        {"district": pick_entry(site, d, t)["district"], "pick": pick_entry(site, d, t)["pick"],
-         "stations": lists.get(label, [])}
-        for d, label in enumerate(labels)
-    ]  # fmt: skip
-    inline = {
+        {"district": e["district"], "pick": e["pick"], "stations": lists.get(label, [])}
+        for e, label in zip(entries, labels, strict=True)
+    ]
+    inline: dict[str, object] = {
         "script": Markup(script),
         "hash": f"sha256-{digest}",
         "style": Markup(asset("site/style.css")),
