@@ -274,3 +274,26 @@ def test_lookup_language_switch_and_no_request_in_chromium(
         assert "District:" in offline.inner_text("#answer")
         offline.close()
     print(f"screenshots: {shots}")
+
+
+def test_outputs_that_would_destroy_something_are_refused_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "pass").write_text(PASSPHRASE)
+    run("keygen", tmp_path / "k", "--passphrase-file", tmp_path / "pass")
+    again = CliRunner().invoke(
+        main, ["keygen", str(tmp_path / "k"), "--passphrase-file", str(tmp_path / "pass")]
+    )
+    assert again.exit_code == 1 and "never overwritten" in again.output
+    (tmp_path / "empty").write_text("")
+    empty = CliRunner().invoke(
+        main, ["keygen", str(tmp_path / "e"), "--passphrase-file", str(tmp_path / "empty")]
+    )
+    assert empty.exit_code == 1 and "unprotected" in empty.output and not (tmp_path / "e.key").exists()
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "letter.txt").write_text("keep me")
+    args = ["--key", str(tmp_path / "k.key"), "--passphrase-file", str(tmp_path / "pass")]
+    result = CliRunner().invoke(main, ["publish", str(mine), "russia-duma-2021", *args])
+    assert result.exit_code == 1 and "not an earlier output" in result.output
+    assert (mine / "letter.txt").read_text() == "keep me"
+    inside = CliRunner().invoke(main, ["publish", str(tmp_path), "russia-duma-2021", *args])
+    assert inside.exit_code == 1 and "never be inside" in inside.output

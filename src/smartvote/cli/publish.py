@@ -24,7 +24,7 @@ from smartvote.pages.site.signing import (
     sign,
 )
 from smartvote.pipelines.engine import DEFAULT_DRAWS, DEFAULT_SEED, run_engine, training_cache
-from smartvote.pipelines.publish import election_site, publish
+from smartvote.pipelines.publish import check_output, election_site, publish
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -64,6 +64,7 @@ def publish_command(
     report, in Russian and English, with a signed manifest (--key)."""
     if key is not None and key.resolve().is_relative_to(out.resolve()):
         raise OutputError(f"{key}: the secret key must never be inside the published folder {out}")
+    check_output(out)
     secret = None if key is None else _secret(key, passphrase_file)
     poll_table = None if polls is None else _read_polls(polls)
     sites = []

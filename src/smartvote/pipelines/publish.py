@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from smartvote.atomic import write_folder
+from smartvote.atomic import check_folder_target, write_folder
 from smartvote.data.store import Store
 from smartvote.engine.forecast import EngineRun
 from smartvote.errors import SmartvoteError
@@ -22,6 +22,14 @@ from smartvote.pages.report.figures import FIGURES, png
 from smartvote.pages.site import ElectionSite, build_site
 from smartvote.pages.site.signing import MANIFEST, SIGNATURE, manifest_text, public_key_of, sign
 from smartvote.pipelines.report import analyse_inputs, read_inputs
+
+#: The file that marks a folder as an earlier site, which a new publication may replace.
+SITE_MARKER = "site.js"
+
+
+def check_output(out: Path) -> None:
+    """Refuse an output folder that is neither new, empty nor an earlier site, before any work."""
+    check_folder_target(out, SITE_MARKER)
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ def publish(out: Path, sites: list[ElectionSite], secret: Ed25519PrivateKey | No
         comment = f"timestamp:{int(time.time())} file:{MANIFEST} key:{public_key_of(secret).fingerprint}"
         files[MANIFEST] = manifest
         files[SIGNATURE] = sign(secret, manifest, comment).encode("ascii")
-    write_folder(out, files, replaceable="site.js")
+    write_folder(out, files, replaceable=SITE_MARKER)
     return Published(
         out, len(files), sum(len(v) for v in files.values()), None if public is None else public.fingerprint
     )

@@ -171,6 +171,8 @@ def check_folder(folder: Path, public: PublicKey) -> int:
         digest, sep, name = line.partition("  ")
         if not sep or len(digest) != 64:
             raise SignatureError(f"{manifest_path}: line {row} is not a sha256sum line")
+        if name.startswith("/") or ".." in name.split("/"):
+            raise SignatureError(f"{manifest_path}: line {row} names a file outside the folder")
         listed[name] = digest
     present = site_files(folder)
     for name in present:
