@@ -297,3 +297,17 @@ def test_outputs_that_would_destroy_something_are_refused_before_any_work(tmp_pa
     assert (mine / "letter.txt").read_text() == "keep me"
     inside = CliRunner().invoke(main, ["publish", str(tmp_path), "russia-duma-2021", *args])
     assert inside.exit_code == 1 and "never be inside" in inside.output
+
+
+def test_each_language_page_speaks_only_its_language(site: dict[str, Path]) -> None:
+    ru, en = messages("ru").table, messages("en").table
+    for lang, other in (("ru", en), ("en", ru)):
+        own = messages(lang).table
+        foreign = [v for k, v in other.items() if "{" not in v and len(v) > 12 and v != own[k]]
+        pages = [p for p in site["out"].rglob("*.html") if (p.name.count(".") == 1) == (lang == "ru")]
+        assert len(pages) == 1 + 3 * len(ELECTIONS)
+        for page in pages:
+            html = page.read_text(encoding="utf-8")
+            assert f'<html lang="{lang}">' in html
+            assert not [v for v in foreign if v in html], page
+            assert not re.search(r">[^<]*\b(city|federal)-smd-\d+", html), page  # no bare labels as text

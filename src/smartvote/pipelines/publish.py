@@ -22,6 +22,7 @@ from smartvote.pages.report.figures import FIGURES, png
 from smartvote.pages.site import ElectionSite, build_site
 from smartvote.pages.site.signing import MANIFEST, SIGNATURE, manifest_text, public_key_of, sign
 from smartvote.pipelines.report import analyse_inputs, read_inputs
+from smartvote.tactics.parties import party_mapping
 
 #: The file that marks a folder as an earlier site, which a new publication may replace.
 SITE_MARKER = "site.js"
@@ -42,12 +43,16 @@ class Published:
     fingerprint: str | None
 
 
-def district_names(run: EngineRun, endorsements: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """District label -> name and -> endorsed candidate, from the attached endorsements (the
+def district_names(
+    run: EngineRun, endorsements: pd.DataFrame
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """District label -> name and -> endorsed candidate and party id, from the attached endorsements (the
     sv-2021 list names all 225 districts). Labels are the engine's: a contest (candidate
     level) or the district number (party level)."""
     labels = {(district_of(d.district) or int(d.district)): d.district for d in run.recommendation.districts}
-    names, endorsed = {}, {}
+    names: dict[str, str] = {}
+    endorsed: dict[str, tuple[str, str]] = {}
+    mapping = party_mapping()
     for row in endorsements.to_dict("records"):
         label = labels.get(int(row["district"]))
         if label is None:
@@ -55,7 +60,7 @@ def district_names(run: EngineRun, endorsements: pd.DataFrame) -> tuple[dict[str
         if isinstance(row["district_name"], str) and row["district_name"].strip():
             names[label] = row["district_name"].strip()
         if isinstance(row["candidate"], str) and row["candidate"].strip():
-            endorsed[label] = f"{row['candidate'].strip()} ({row['party']})"
+            endorsed[label] = (row["candidate"].strip(), mapping.party_id(str(row["party"])))
     return names, endorsed
 
 

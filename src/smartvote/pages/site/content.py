@@ -28,7 +28,7 @@ class ElectionSite:
     report: dict[str, Any] | None = None
     figures: dict[str, bytes] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # district label -> name
-    endorsed: dict[str, str] = field(default_factory=dict)  # district label -> endorsed candidate
+    endorsed: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (candidate, party id)
 
 
 def election_title(site: ElectionSite, t: Messages) -> str:
@@ -154,6 +154,13 @@ def candidates(site: ElectionSite, d: int, t: Messages) -> list[dict[str, Any]]:
     return out
 
 
+def _endorsed(site: ElectionSite, label: str, t: Messages) -> str | None:
+    if label not in site.endorsed:
+        return None
+    name, party_id = site.endorsed[label]
+    return candidate_label(name, party_id, "candidate", t)
+
+
 def pick_entry(site: ElectionSite, d: int, t: Messages) -> dict[str, Any]:
     """District ``d``'s recommendation as the lookup and the card show it, in ``t``'s language."""
     run = site.run
@@ -183,7 +190,7 @@ def pick_entry(site: ElectionSite, d: int, t: Messages) -> dict[str, Any]:
         "without": percent(pick.without_coordination, t),
         "full": percent(pick.full_coordination, t),
         "flags": [t(f"flag.{f}") for f in pick.flags],
-        "endorsed": site.endorsed.get(pick.district),
+        "endorsed": _endorsed(site, pick.district, t),
         "explanation": explanation,
         "candidates": sorted(ballot, key=lambda c: -c["share"]),
     }
