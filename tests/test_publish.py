@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 import smartvote.cli.publish as publish_cli
 from browser import chromium, recorded_tab
+from conftest import SharedStore
 from smartvote.cli import main
 from smartvote.data.importers.tabular import read_table_file
 from smartvote.data.inputs import read_polls
@@ -54,7 +55,7 @@ def site(
     (root / "pass").write_text(PASSPHRASE + "\n", encoding="utf-8")
     with pytest.MonkeyPatch.context() as m:
         m.setenv("SMARTVOTE_HOME", str(root / "home"))
-        m.setattr(publish_cli.Store, "reading", staticmethod(lambda: contextlib.nullcontext(real_store)))
+        m.setattr(publish_cli, "Store", SharedStore(real_store))
         run("keygen", root / "campaign", "--passphrase-file", root / "pass")
         run(
             "publish", root / "out", *ELECTIONS, "--polls", data_dir / "sv-2021" / "polls-2021.csv",

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smartvote.errors import InputError
+from smartvote.protocols import importer_flags
 
 #: Protocol lines of a station, in the order of the official Russian protocol. Any of them may be
 #: null when a source does not report it (e.g. the 2020 vote reports only the total issued).
@@ -208,19 +209,10 @@ def flag_inconsistent(stations: pd.DataFrame) -> pd.Series:
     """The reasons (``;``-joined, empty when none) a station's protocol is internally inconsistent.
 
     Real protocols break the control relations of the official form; they are data, not
-    input errors, so they are flagged here for every method to see and decide on.
+    input errors, so they are flagged here for every method to see and decide on. The
+    relations are those of the protocol forms (``smartvote.protocols``) that carry a flag.
     """
-    issued = stations["ballots_issued"]
-    checks = {
-        REASON_BOXES_GT_ISSUED: boxes(stations) > issued,
-        REASON_ISSUED_GT_RECEIVED: issued > stations["ballots_received"],
-        REASON_ISSUED_GT_REGISTERED: issued > stations["registered"],
-        REASON_ZERO_REGISTERED: stations["registered"] == 0,
-    }
-    counted = ~stations["no_protocol"].to_numpy(bool)
-    return _reasons(
-        {r: hit.fillna(False).to_numpy(dtype=bool) & counted for r, hit in checks.items()}, stations.index
-    )
+    return importer_flags(stations, TOTALS)
 
 
 def finish(
