@@ -330,9 +330,10 @@ def test_voter_page_finds_a_station_in_chromium_and_sends_nothing(
         for uik, contest in zip(sample["uik"], sample["contest"], strict=True):
             tab.fill("#number", uik)
             answer = tab.inner_text("#answer")
-            assert f"district {contest}" in answer and picks[contest] in answer, (uik, answer)
+            district = f"Законодательное собрание, округ № {contest.rsplit('-', 1)[1]}"  # Russian by default
+            assert f"Округ: {district}" in answer and picks[contest] in answer, (uik, answer)
         tab.fill("#number", "99999")
-        assert "No such station" in tab.inner_text("#answer")
+        assert "нет в списке" in tab.inner_text("#answer")
         # a script trying to report the station: the policy stops it before any request
         tab.evaluate("() => fetch('http://127.0.0.1:9/?station=1').catch(() => null)")
         quiet = browser.new_page(java_script_enabled=False)

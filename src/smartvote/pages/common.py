@@ -35,7 +35,7 @@ def render(template: str, **context: object) -> str:
 
 
 def asset(name: str) -> str:
-    """A file shipped beside the templates (the voters' page script ``engine/lookup.js``)."""
+    """A file shipped beside the templates (the site's script ``site/site.js``)."""
     return resources.files("smartvote.pages").joinpath("templates", name).read_text(encoding="utf-8")
 
 
