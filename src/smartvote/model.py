@@ -358,7 +358,14 @@ def _positions(keys: pa.Array, among: pa.Array) -> np.ndarray:
 def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
     """The position in ``stations`` (unique keys) of each row's (contest, station_id), -1 where
     it has none: how votes are joined to their stations without per-row Python objects."""
-    ids, contests = _keys(stations, ("station_id",)).unique(), _keys(stations, ("contest",)).unique()
+    station_ids = _keys(stations, ("station_id",))
+    if pc.count_distinct(station_ids).as_py() == len(stations):  # ids unique across contests
+        at = _positions(_keys(rows, ("station_id",)), station_ids)
+        same = np.asarray(
+            stations["contest"].to_numpy(object)[np.maximum(at, 0)] == rows["contest"].to_numpy(object)
+        )
+        return np.where((at >= 0) & same, at, -1)
+    ids, contests = station_ids.unique(), _keys(stations, ("contest",)).unique()
 
     def code(frame: pd.DataFrame) -> np.ndarray:
         station = _positions(_keys(frame, ("station_id",)), ids)
@@ -431,7 +438,16 @@ def join_elections(base: ElectionTables, extra: ElectionTables, file: str) -> El
         base.choices,
         conform(pd.concat([base.votes, votes]), VOTE_COLUMNS),
     )
-    check_tables(tables, file)
+    # each part passed check_tables on its own and the choices are base's: only a station in
+    # both parts is left to refuse
+    st = tables.stations
+    _refuse_first(
+        file,
+        st,
+        st.duplicated(list(STATION_KEYS)),
+        "station",
+        lambda r: f"station {r['station_id']!r} is in both files",
+    )
     return tables
 
 
