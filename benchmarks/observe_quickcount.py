@@ -1,7 +1,7 @@
 """The quick count's 95% interval coverage on synthetic elections without rewriting.
 
 For each seed: a synthetic election of 5,000 stations (no fraud), a sample of 1,000 drawn with
-a fresh 256-bit seed (simple random, then stratified by region), the combined ratio estimate of
+a 256-bit seed derived from the election's (simple random, then stratified by region), the combined ratio estimate of
 the ruling party's share and of turnout from the sample, and whether its 95% interval covers the
 truth (the share over every station). Prints the coverage over all seeds and the median width.
 
@@ -11,39 +11,10 @@ truth (the share over every station). Prints the coverage over all seeds and the
 from __future__ import annotations
 
 import argparse
-import hashlib
 import statistics
 import time
 
-import numpy as np
-
-from smartvote.observe.quickcount import Sample, draw, quick_count
-from smartvote.synthetic import Fraud, simulate
-
-
-def one(seed: int, stations: int, n: int, strata: str | None) -> tuple[bool, bool, float]:
-    """(share covered, turnout covered, share interval width) for one seeded election and sample."""
-    sim = simulate(stations, np.random.default_rng(seed), fraud=Fraud())
-    c = sim.counts
-    keys = [("federal-list", str(i), f"R{r:02d}") for i, r in enumerate(sim.geography.region)]
-    sample: Sample = draw(keys, n, hashlib.sha256(f"sample {seed}".encode()).hexdigest(), strata)
-    ballots = c.issued
-    reports = {
-        (k[0], k[1]): {
-            "registered": int(c.registered[i]),
-            "ballots": int(ballots[i]),
-            "valid": int(c.valid[i]),
-            "1": int(c.leader[i]),
-        }
-        for i, k in enumerate(keys)
-    }
-    result = quick_count(sample, reports, ["1"])
-    share, turnout = result.estimates
-    true_share = c.leader.sum() / c.valid.sum()
-    true_turnout = ballots.sum() / c.registered.sum()
-    low, high = share.interval(0.95)
-    tlow, thigh = turnout.interval(0.95)
-    return bool(low <= true_share <= high), bool(tlow <= true_turnout <= thigh), high - low
+from smartvote.observe.night import coverage_run
 
 
 def main() -> None:
@@ -54,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     for strata in (None, "region"):
         start = time.perf_counter()
-        runs = [one(seed, args.stations, args.n, strata) for seed in range(args.elections)]
+        runs = [coverage_run(seed, args.stations, args.n, strata) for seed in range(args.elections)]
         share = sum(r[0] for r in runs)
         turnout = sum(r[1] for r in runs)
         width = statistics.median(r[2] for r in runs)
