@@ -22,7 +22,9 @@ def figures(c1: int, c2: int, registered: int = 1000) -> dict[str, int | None]:
     return {"L1": registered, "L3": 0, "L4": c1 + c2, "L5": 0, "C1": c1, "C2": c2}
 
 
-def verified_of(protocols: dict[str, dict[str, int | None]], k: int = 2) -> dict[cmp.Key, dict[str, cmp.Verified]]:
+def verified_of(
+    protocols: dict[str, dict[str, int | None]], k: int = 2
+) -> dict[cmp.Key, dict[str, cmp.Verified]]:
     """Run the real consensus: k observers per station send the same figures."""
     subs = [
         Submission(f"{s}-{i}", f"obs{s}-{i}", C, s, "protocol", figs)
@@ -105,7 +107,9 @@ def test_tabulation_states_coverage_and_its_bias() -> None:
     signed = {str(i): figures(300 + 100 * (i < 2), 300, registered=1000) for i in range(4)}
     ver = verified_of({"0": signed["0"], "1": signed["1"]})
     official = {(C, s): f for s, f in signed.items()}
-    tab = cmp.tabulate(C, [station(i) for i in range(4)], official, ver, FIGURES, "L1", ("L3", "L4", "L5"), ["1", "2"])
+    tab = cmp.tabulate(
+        C, [station(i) for i in range(4)], official, ver, FIGURES, "L1", ("L3", "L4", "L5"), ["1", "2"]
+    )
     out = tab.to_json()
     assert out["coverage"] == 0.5 and out["verified"]["votes"] == {"1": 800, "2": 600}
     assert abs(tab.coverage_bias["share:1"] - (800 / 1400 - 600 / 1200)) < 1e-12

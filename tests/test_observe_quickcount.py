@@ -25,9 +25,10 @@ def test_redraw_from_the_revealed_seed_equals_the_draw_and_the_commitment_matche
     assert "seed" not in published and "stations" not in published
     again = qc.draw(list(reversed(FRAME)), 60, seed, "region")
     assert again.stations == drawn.stations and len(drawn.stations) == 60
-    assert hashlib.sha256(bytes.fromhex(seed) + bytes.fromhex(qc.frame_hash(FRAME))).hexdigest() == published[
-        "commitment"
-    ]
+    assert (
+        hashlib.sha256(bytes.fromhex(seed) + bytes.fromhex(qc.frame_hash(FRAME))).hexdigest()
+        == published["commitment"]
+    )
     assert qc.draw(FRAME, 60, qc.new_seed(), "region").stations != drawn.stations
     other_frame = FRAME[:-1]
     assert qc.commitment(seed, qc.frame_hash(other_frame)) != published["commitment"]
@@ -39,7 +40,9 @@ def test_a_short_seed_is_refused() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=3), st.integers(1, 500), min_size=1, max_size=12), st.data())
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=3), st.integers(1, 500), min_size=1, max_size=12), st.data()
+)
 def test_allocation_is_proportional_and_sums_to_n(sizes: dict[str, int], data: st.DataObject) -> None:
     n = data.draw(st.integers(1, sum(sizes.values())))
     out = qc.allocate(sizes, n)

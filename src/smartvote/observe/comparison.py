@@ -185,13 +185,16 @@ def copy_differs(comparisons: Iterable[StationComparison]) -> tuple[Proof, ...]:
     for c in comparisons:
         if not c.differences:
             continue
-        words = ", ".join(f"{d.figure} {d.verified} verified vs {d.official} published" for d in c.differences)
+        words = ", ".join(
+            f"{d.figure} {d.verified} verified vs {d.official} published" for d in c.differences
+        )
         out.append(
             Proof(
                 "copy-differs",
                 c.station.contest,
                 f"station {c.station.station}",
-                f"the protocol verified at station {c.station.station} differs from the published one: {words}",
+                f"the protocol verified at station {c.station.station} differs from the published one: "
+                f"{words}",
                 {"station": c.to_json()},
             )
         )
@@ -220,7 +223,13 @@ def lower_bound(
                     f"station {station}",
                     f"{n} distinct voters report voting for {choice} at station {station}; "
                     f"the official count gives it {published}",
-                    {"station": station, "choice": choice, "reports": n, "official": published, "tokens_issued": issuance},
+                    {
+                        "station": station,
+                        "choice": choice,
+                        "reports": n,
+                        "official": published,
+                        "tokens_issued": issuance,
+                    },
                 )
             )
     return tuple(out)
@@ -244,7 +253,9 @@ def subset_exceeds(
         for choice in choices.get(contest, ()):
             figure = f"C{choice}"
             total = sum(int(official.get(s.key, {}).get(figure) or 0) for s in group)
-            seen = [(s.station, verified[s.key][figure].value) for s in group if figure in verified.get(s.key, {})]
+            seen = [
+                (s.station, verified[s.key][figure].value) for s in group if figure in verified.get(s.key, {})
+            ]
             held = sum(v for _, v in seen)
             if held > total:
                 out.append(
@@ -252,7 +263,8 @@ def subset_exceeds(
                         "subset-exceeds-aggregate",
                         contest,
                         f"{level} {territory}",
-                        f"{len(seen)} verified stations of {level} {territory} hold {held} votes for {choice}; "
+                        f"{len(seen)} verified stations of {level} {territory} hold {held} votes "
+                        f"for {choice}; "
                         f"the official total of its {len(group)} stations is {total}",
                         {
                             "level": level,
@@ -296,7 +308,12 @@ class Tally:
         }
 
 
-def tally(figures: Iterable[Mapping[str, int | None]], registered: str, issued: Sequence[str], choices: Sequence[str]) -> Tally:
+def tally(
+    figures: Iterable[Mapping[str, int | None]],
+    registered: str,
+    issued: Sequence[str],
+    choices: Sequence[str],
+) -> Tally:
     """Sum the figures of stations (``registered``: the figure of the voters' list, ``issued``:
     the figures of ballots issued)."""
     rows = list(figures)

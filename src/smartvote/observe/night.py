@@ -49,7 +49,11 @@ class Layers:
 
     def figures(self, i: int, published: bool = False) -> dict[str, int | None]:
         votes = (self.published if published else self.signed)[i]
-        out: dict[str, int | None] = {"L1": int(self.registered[i]), "L4": int(self.issued[i]), "L10": int(votes.sum())}
+        out: dict[str, int | None] = {
+            "L1": int(self.registered[i]),
+            "L4": int(self.issued[i]),
+            "L10": int(votes.sum()),
+        }
         out.update({f"C{j + 1}": int(v) for j, v in enumerate(votes)})
         return out
 
@@ -79,7 +83,9 @@ def layers(n: int, rewritten: float, seed: int, moved: float = 0.15) -> Layers:
     published = signed.copy()
     published[chosen, 1:] -= taken
     published[chosen, 0] += taken.sum(axis=1)
-    return Layers(sim.geography.region, sim.geography.commission, c.registered, c.issued, signed, published, mask)
+    return Layers(
+        sim.geography.region, sim.geography.commission, c.registered, c.issued, signed, published, mask
+    )
 
 
 @dataclass(frozen=True)
@@ -188,14 +194,25 @@ def moderate(protocols: list[Any], lay: Layers, night: Night, rng: np.random.Gen
             for actor in ("moderator-1", "moderator-2"):
                 seq += 1
                 events.append(
-                    Event(seq, actor, "confirm", contest=CONTEST, station=p.station, kind="protocol", figure=f.figure, value=value)
+                    Event(
+                        seq,
+                        actor,
+                        "confirm",
+                        contest=CONTEST,
+                        station=p.station,
+                        kind="protocol",
+                        figure=f.figure,
+                        value=value,
+                    )
                 )
     return events
 
 
 def _score(found: set[int], lay: Layers, honest_typo: np.ndarray) -> Score:
     truth = set(np.flatnonzero(lay.rewritten).tolist())
-    return Score(len(found), len(found & truth), len(truth), len(found & set(np.flatnonzero(honest_typo).tolist())))
+    return Score(
+        len(found), len(found & truth), len(truth), len(found & set(np.flatnonzero(honest_typo).tolist()))
+    )
 
 
 def run(n: int, rewritten: float, night: Night, seed: int, sample: int = 1000) -> NightResult:
@@ -218,11 +235,18 @@ def run(n: int, rewritten: float, night: Night, seed: int, sample: int = 1000) -
     frame = [(CONTEST, str(i), str(lay.region[i])) for i in range(n)]
     drawn = draw(frame, min(sample, n), f"{seed:064x}", "region")
     reports = {
-        key: {"registered": v["L1"].value, "ballots": v["L4"].value, "valid": v["L10"].value, **{c: v[f"C{c}"].value for c in lay.choices}}
+        key: {
+            "registered": v["L1"].value,
+            "ballots": v["L4"].value,
+            "valid": v["L10"].value,
+            **{c: v[f"C{c}"].value for c in lay.choices},
+        }
         for key, v in verified.items()
         if all(name in v for name in names)
     }
-    result = quick_count(drawn, reports, ["1"], {"share:1": float(lay.published[:, 0].sum() / lay.published.sum())})
+    result = quick_count(
+        drawn, reports, ["1"], {"share:1": float(lay.published[:, 0].sum() / lay.published.sum())}
+    )
     truth = float(lay.signed[:, 0].sum() / lay.signed.sum())
     qc = {**result.to_json(), "true_share_1": truth, "official_share_1": result.estimates[0].official}
     return NightResult(night, scores[0], scores[1], (1 - night.hostile) ** night.observers, qc)
@@ -236,7 +260,12 @@ def coverage_run(seed: int, stations: int, n: int, strata: str | None) -> tuple[
     keys = [(CONTEST, str(i), str(r)) for i, r in enumerate(sim.geography.region)]
     sample = draw(keys, n, f"{seed:064x}", strata)
     reports = {
-        k[:2]: {"registered": int(c.registered[i]), "ballots": int(c.issued[i]), "valid": int(c.valid[i]), "1": int(c.leader[i])}
+        k[:2]: {
+            "registered": int(c.registered[i]),
+            "ballots": int(c.issued[i]),
+            "valid": int(c.valid[i]),
+            "1": int(c.leader[i]),
+        }
         for i, k in enumerate(keys)
     }
     share, turnout = quick_count(sample, reports, ["1"]).estimates

@@ -55,7 +55,9 @@ def commitment(seed: str, frame: str) -> str:
 
 def rank(seed: str, contest: str, station: str) -> str:
     """A station's place in the draw: HMAC-SHA-256 keyed with the seed over ``["contest","station"]``."""
-    return hmac.new(bytes.fromhex(seed), canonical_json([contest, station]).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        bytes.fromhex(seed), canonical_json([contest, station]).encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def allocate(sizes: Mapping[str, int], n: int) -> dict[str, int]:
@@ -222,7 +224,12 @@ def quick_count(
     ]
     estimates.append(
         ratio_estimate(
-            "turnout", column("ballots"), column("registered"), stratum, sample.population, official.get("turnout")
+            "turnout",
+            column("ballots"),
+            column("registered"),
+            stratum,
+            sample.population,
+            official.get("turnout"),
         )
     )
     return QuickCount(len(sample.stations), len(rows), tuple(estimates))
