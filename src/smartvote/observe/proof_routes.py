@@ -8,7 +8,6 @@ evidence pack (JSON or its printable page). The organiser publishes a root now (
 publish-root`` does so from cron every hour).
 """
 
-
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
