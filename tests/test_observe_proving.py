@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from browser import chromium, recorded_tab, only_local
+from browser import chromium, only_local, recorded_tab
 from observe_support import CONTEST, frame, protocol
 from smartvote.cli import main
 from smartvote.data.store import Store
@@ -36,17 +36,17 @@ def official_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     (region, number), plus number 9 that the frame lacks (station 3 is missing)."""
     rows = []
     for n in (1, 2, 4, 9):
+        counts = {"ballots_outside": 20, "ballots_cancelled": 729, "ballots_portable": 20}
+        counts |= {"ballots_stationary": 551, "invalid": 15, "valid": 556, "lost": 0, "unaccounted": 0}
         rows.append(
-            {"contest": CONTEST, "station_id": f"S{n}", "region": "R", "number": n, **LINES, "ballots_outside": 20,
-             "ballots_cancelled": 729, "ballots_portable": 20, "ballots_stationary": 551, "invalid": 15, "valid": 556,
-             "lost": 0, "unaccounted": 0}
-        )  # fmt: skip
+            {"contest": CONTEST, "station_id": f"S{n}", "region": "R", "number": n, **LINES, **counts}
+        )
     votes = []
     for n in (1, 2, 4, 9):
         split = (400, 100, 56) if n == 1 else (300, 200, 56)
         votes.extend(
             {"contest": CONTEST, "station_id": f"S{n}", "choice_id": c, "votes": v}
-            for c, v in zip((1, 2, 3), split)
+            for c, v in zip((1, 2, 3), split, strict=True)
         )
     return pd.DataFrame(rows), pd.DataFrame(votes)
 
@@ -116,7 +116,7 @@ def test_roots_inclusion_and_consistency(night: Night) -> None:
     assert night.call("POST", "/api/v1/roots", night.observers[0]).status_code == 403
     roots = night.call("GET", "/api/v1/roots").json()
     assert [r["size"] for r in roots] == [3, 6, 9]
-    for before, after in zip(roots, roots[1:]):
+    for before, after in zip(roots, roots[1:], strict=False):
         path = [bytes.fromhex(p) for p in after["consistency"]]
         assert merkle.verify_consistency(
             before["size"], after["size"], bytes.fromhex(before["root"]), bytes.fromhex(after["root"]), path
@@ -164,7 +164,8 @@ def test_evidence_page_opens_in_chromium_and_matches_the_database(night: Night, 
         tab.goto(page.as_uri())
         rows = tab.eval_on_selector_all(
             "#figures tr[data-figure]",
-            "rows => rows.map(r => [r.dataset.figure, r.querySelector('.official').textContent, r.querySelector('.verified').textContent])",
+            "rows => rows.map(r => [r.dataset.figure, r.querySelector('.official').textContent,"
+            " r.querySelector('.verified').textContent])",
         )
         tab.close()
     assert only_local(requests)

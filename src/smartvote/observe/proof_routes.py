@@ -35,7 +35,7 @@ def install(
     async def roots(election: Election = None) -> list[dict[str, Any]]:
         """Every published Merkle root of the receipts (RFC 9162), oldest first, each with its
         consistency proof from the previous root and the audit log's head (no token needed)."""
-        name = election or await run_in_threadpool(store.only_election)
+        name: str = election if election is not None else await run_in_threadpool(store.only_election)
         await run_in_threadpool(store.election, name)
         return await run_in_threadpool(proving.published_roots, store, name)
 

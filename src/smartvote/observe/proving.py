@@ -41,7 +41,10 @@ def _frame_rows(storage: Storage, election: str) -> pd.DataFrame:
 def stations(storage: Storage, election: str) -> list[cmp.Station]:
     """The frame's stations with their territories."""
     frame = _frame_rows(storage, election)
-    return [cmp.Station(r.contest, r.station, r.region, r.tik) for r in frame.itertuples()]
+    return [
+        cmp.Station(str(r["contest"]), str(r["station"]), str(r["region"]), str(r["tik"]))
+        for r in frame.to_dict("records")
+    ]
 
 
 def official_figures(
@@ -80,19 +83,29 @@ def official_figures(
     ids = both[["contest", "station", "station_id"]]
     vote_rows = votes.merge(ids, on=["contest", "station_id"])
     rows.extend(
-        {"contest": v.contest, "station": v.station, "figure": f"C{v.choice_id}", "value": int(v.votes)}
-        for v in vote_rows.itertuples()
+        {
+            "contest": v["contest"],
+            "station": v["station"],
+            "figure": f"C{v['choice_id']}",
+            "value": int(v["votes"]),
+        }
+        for v in vote_rows.to_dict("records")
     )
     out = pd.DataFrame(rows, columns=["contest", "station", "figure", "value"])
     return (
         out,
         [
-            {"contest": r.contest, "region": r.region, "number": int(r.number), "station_id": r.station_id}
-            for r in added.itertuples()
+            {
+                "contest": r["contest"],
+                "region": r["region"],
+                "number": int(r["number"]),
+                "station_id": r["station_id"],
+            }
+            for r in added.to_dict("records")
         ],
         [
-            {"contest": r.contest, "station": r.station, "region": r.region, "number": r.number}
-            for r in missing.itertuples()
+            {"contest": r["contest"], "station": r["station"], "region": r["region"], "number": r["number"]}
+            for r in missing.to_dict("records")
         ],
     )
 
@@ -107,7 +120,9 @@ def sync_official(
     table = storage.t("official")
     with storage._write() as conn:
         conn.execute(table.delete().where(table.c.election == election))
-        rows = [{"election": election, **r} for r in figures.to_dict("records")]
+        rows = [
+            {"election": election, **{str(k): v for k, v in r.items()}} for r in figures.to_dict("records")
+        ]
         for start in range(0, len(rows), _CHUNK):
             conn.execute(table.insert(), rows[start : start + _CHUNK])
         matched = int(figures[["contest", "station"]].drop_duplicates().shape[0])
@@ -326,6 +341,8 @@ def inclusion(storage: Storage, receipt: str) -> dict[str, Any]:
         top = conn.execute(
             sa.select(roots).where(roots.c.election == row.election).order_by(roots.c.size.desc()).limit(1)
         ).first()
+        if top is None:
+            raise NotFound("no root is published yet")
         receipts = (
             conn.execute(
                 sa.select(leaves.c.receipt)
