@@ -3,7 +3,8 @@
 For each seed: a synthetic election of 5,000 stations (no fraud), a sample of 1,000 drawn with
 a 256-bit seed derived from the election's (simple random, then stratified by region), the
 combined ratio estimate of the ruling party's share and of turnout from the sample, and whether
-its 95% interval covers the truth (the share over every station). Prints the coverage over all seeds and the median width.
+its 95% interval covers the truth (the share over every station). Prints the coverage over all
+seeds and the median width.
 
     python benchmarks/observe_quickcount.py [--elections 100] [--stations 5000] [--n 1000]
 """
