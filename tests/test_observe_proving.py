@@ -144,6 +144,44 @@ def test_per_station_routes_need_a_staff_token(night: Night) -> None:
         assert night.call("GET", path, night.observers[0]).status_code == 403
 
 
+def test_the_embargo_holds_for_every_route_until_the_results_are_opened(night: Night) -> None:
+    """Without a token, before opening: every route answers 401, 403 or 404, except health,
+    the roots and the inclusion proofs, whose answers hold no station and no figure."""
+    proving.sync_official(night.storage, "demo", *official_tables())
+    for token in night.observers[:2]:
+        night.call("POST", "/api/v1/submissions", token, json=protocol(station="1"))
+    proving.publish_root(night.storage, "demo")
+    receipt = night.storage.submissions(_organiser(night))[0]["receipt"]
+    values = {
+        "submission": night.storage.submissions(_organiser(night))[0]["id"],
+        "n": "1",
+        "receipt": receipt,
+    }
+    values |= {"contest": CONTEST, "station": "1"}
+    public = {"/api/v1/health", "/api/v1/roots", "/api/v1/receipts/{receipt}"}
+    routes = [
+        (m, r.path)
+        for r in night.client.app.routes
+        for m in getattr(r, "methods", ())
+        if r.path.startswith("/api/")
+    ]
+    assert len(routes) > 20
+    for method, template in routes:
+        path = template.format(**{k: values[k] for k in values if "{" + k + "}" in template})
+        answer = night.call(method, path)
+        if template in public and method == "GET":
+            assert answer.status_code == 200, path
+            text = answer.text
+            assert '"station"' not in text and "federal-list" not in text and '"C1"' not in text, path
+        else:
+            assert answer.status_code in (401, 403, 404, 405), (method, path, answer.status_code)
+    assert night.call("GET", "/api/v1/results").status_code == 403
+    assert night.call("POST", "/api/v1/open", night.moderator).status_code == 403
+    assert night.call("POST", "/api/v1/open", night.organiser).json() == {"open": True, "changed": True}
+    opened = night.call("GET", "/api/v1/results")
+    assert opened.status_code == 200 and opened.json()["proofs"][0]["where"] == "station 1"
+
+
 def test_evidence_page_opens_in_chromium_and_matches_the_database(night: Night, tmp_path: Path) -> None:
     proving.sync_official(night.storage, "demo", *official_tables())
     for token in night.observers[:2]:
@@ -217,6 +255,9 @@ def test_cli_sync_draw_quick_count_and_export(home: Path, tmp_path: Path) -> Non
     assert counted.exit_code == 0, counted.output
     (contest,) = json.loads(counted.stdout)["contests"]
     assert contest["drawn"] == 40 and contest["reported"] == 0
+    refused = runner.invoke(main, ["observe", "export", str(tmp_path / "packs")])
+    assert refused.exit_code == 1 and "embargo" in refused.output and not (tmp_path / "packs").exists()
+    assert runner.invoke(main, ["observe", "open-results"]).exit_code == 0
     exported = runner.invoke(main, ["observe", "export", str(tmp_path / "packs")])
     assert exported.exit_code == 0, exported.output
     assert len(pd.read_csv(tmp_path / "packs" / "summary.csv")) == 300

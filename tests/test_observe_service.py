@@ -340,6 +340,8 @@ def _requests(owned: str, receipt: str) -> list[tuple[str, str, dict[str, Any], 
         ("POST", "/api/v1/roots", {}, {"organiser"}),
         ("GET", f"/api/v1/receipts/{receipt}", {}, set(PRINCIPALS)),
         ("GET", "/api/v1/proofs", {}, staff),
+        ("POST", "/api/v1/open", {}, {"organiser"}),
+        ("GET", "/api/v1/results", {}, set(PRINCIPALS)),
         ("GET", f"/api/v1/evidence/{CONTEST}/1", {}, staff),
         ("GET", f"/api/v1/evidence/{CONTEST}/1/page", {}, staff),
     ]

@@ -266,6 +266,18 @@ def quick_count(sample_file: Path, election: str | None, db: str | None) -> None
         echo_json(proving.quick_count(storage, election or storage.only_election(), sample_file.read_text()))
 
 
+@observe.command("open-results")
+@click.option("--election", help="The election (default: the only one in the database)")
+@click.option("--db", help=DB_HELP)
+@reports_errors
+def open_results(election: str | None, db: str | None) -> None:
+    """End the embargo after the last station has closed: per-station results become public
+    (GET /api/v1/results) and exportable."""
+    with _storage(db, None) as storage:
+        changed = proving.open_results(storage, election or storage.only_election())
+    click.echo("results opened" if changed else "the results were already open")
+
+
 @observe.command("export")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--election", help="The election (default: the only one in the database)")
@@ -273,9 +285,11 @@ def quick_count(sample_file: Path, election: str | None, db: str | None) -> None
 @reports_errors
 def export(out: Path, election: str | None, db: str | None) -> None:
     """Write every station's evidence pack (JSON and printable HTML) and a summary table
-    (summary.csv, summary.parquet) into OUT, whole or not at all."""
+    (summary.csv, summary.parquet) into OUT, whole or not at all (once the results are open)."""
     with _storage(db, None) as storage:
-        packs = proving.evidence_packs(storage, election or storage.only_election())
+        name = election or storage.only_election()
+        proving.require_open(storage, name)
+        packs = proving.evidence_packs(storage, name)
     n = write_packs(out, packs)
     click.echo(f"{n} evidence packs written to {out}", err=True)
 

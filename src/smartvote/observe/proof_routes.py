@@ -1,6 +1,7 @@
 """The API routes of the proofs (issue 19), installed by :func:`smartvote.observe.app.create_app`.
 
-Public, no token: the published roots with their consistency proofs, and the inclusion proof of
+Public, no token: once the organiser has opened the results (the embargo: until then no route
+without a token reveals per-station data), the comparison and proofs; always, the published roots with their consistency proofs, and the inclusion proof of
 a receipt (a receipt is the SHA-256 of a submission with its random id; its proof holds hashes
 only, so neither identifies anyone nor reveals a station's figures). With a moderator's or the
 organiser's token: the comparison with the official count and the proofs, and a station's
@@ -49,6 +50,20 @@ def install(
         """The inclusion proof of a receipt under the newest root, to verify on one's own device
         (no token needed; 404 until the next root is published)."""
         return await run_in_threadpool(proving.inclusion, store, receipt)
+
+    @app.post("/api/v1/open", tags=["proofs"])
+    async def open_results(who: Organiser) -> dict[str, bool]:
+        """End the embargo on per-station data (after the last station has closed)."""
+        changed = await run_in_threadpool(proving.open_results, store, who.election, who.pseudonym)
+        return {"open": True, "changed": changed}
+
+    @app.get("/api/v1/results", tags=["proofs"])
+    async def results(election: Election = None) -> dict[str, Any]:
+        """The comparison, proofs and tabulation for anyone, once the organiser has opened the
+        results (403 while they are under embargo)."""
+        name: str = election if election is not None else await run_in_threadpool(store.only_election)
+        await run_in_threadpool(proving.require_open, store, name)
+        return await run_in_threadpool(proving.proofs_json, store, name)
 
     @app.get("/api/v1/proofs", tags=["proofs"])
     async def proofs(who: Moderator) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from smartvote.observe import comparison as cmp
 from smartvote.observe import merkle, quickcount
 from smartvote.observe.evidence import EvidencePack, proofs_naming
 from smartvote.observe.records import GENESIS, canonical_json, coarse_time
-from smartvote.observe.storage import _CHUNK, NotFound, Principal, Storage
+from smartvote.observe.storage import _CHUNK, NotFound, Principal, ServiceError, Storage
 from smartvote.protocols import form
 
 
@@ -412,3 +412,33 @@ def quick_count(storage: Storage, election: str, sample_text: str) -> dict[str, 
             }
         )
     return {"commitment": sample.commitment, "contests": out}
+
+
+def is_open(storage: Storage, election: str) -> bool:
+    """Whether the organiser has opened the results (an ``open-results`` entry in the audit log)."""
+    entries, _ = storage.audit_log(election)
+    return any(e.get("action") == "open-results" for e in entries)
+
+
+def open_results(storage: Storage, election: str, actor: str = "cli") -> bool:
+    """End the embargo (after the last station has closed); False if it was already over."""
+    if is_open(storage, election):
+        return False
+    with storage._write() as conn:
+        storage._audit(conn, election, {"role": "organiser", "actor": actor, "action": "open-results"})
+    return True
+
+
+def require_open(storage: Storage, election: str) -> None:
+    """:class:`Embargoed` until the organiser has opened the results."""
+    if not is_open(storage, election):
+        raise Embargoed(
+            f"the results of {election!r} are under embargo until the organiser opens them "
+            "(`smartvote observe open-results` after the last station has closed)"
+        )
+
+
+class Embargoed(ServiceError):
+    """Per-station data asked for before the organiser opened the results."""
+
+    status = 403
