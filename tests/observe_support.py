@@ -28,6 +28,7 @@ BACKENDS = ("sqlite", "postgresql")
 TABLES = (
     "roots",
     "leaves",
+    "voter_reports",
     "official",
     "audit",
     "photos",

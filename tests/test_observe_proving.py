@@ -5,6 +5,7 @@ and proofs over HTTP, the receipts' roots with inclusion and consistency proofs,
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,38 @@ def test_official_count_comparison_and_proofs(night: Night) -> None:
     receipts = {r["receipt"] for r in night.storage.submissions(_organiser(night), station="1")}
     assert {s["receipt"] for s in pack["submissions"]} == receipts and len(receipts) == 2
     assert [p["kind"] for p in pack["proofs"]] == ["copy-differs"]
+
+
+def test_voters_reports_give_a_lower_bound_with_how_tokens_were_issued(night: Night) -> None:
+    """Station 1 officially gives choice 3 56 votes: 56 voters' reports prove nothing, 57 do."""
+    proving.sync_official(night.storage, "demo", *official_tables())
+    channel = "one card per voter at the door, from numbered sealed envelopes"
+    batch, voters = night.storage.issue_tokens("demo", "voter", 58)
+    proving.attest_issuance(night.storage, "demo", batch, channel)
+
+    def report(token: str, choice: str = "3", id_: str | None = None) -> Any:
+        body = {"id": id_ or str(uuid.uuid4()), "contest": CONTEST, "station": "1", "choice": choice}
+        return night.call("POST", "/api/v1/voter-reports", token, json=body)
+
+    for token in voters[:56]:
+        assert report(token).status_code == 201
+
+    def lower_bounds() -> list[dict[str, Any]]:
+        proofs = night.call("GET", "/api/v1/proofs", night.moderator).json()["proofs"]
+        return [p for p in proofs if p["kind"] == "lower-bound"]
+
+    assert lower_bounds() == []
+    first = report(voters[56])
+    assert first.status_code == 201
+    again = report(voters[56], id_=first.json()["id"])
+    assert again.status_code == 200 and again.json()["receipt"] == first.json()["receipt"]
+    assert report(voters[56], choice="1").status_code == 409
+    (proof,) = lower_bounds()
+    assert proof["evidence"]["reports"] == 57 and proof["evidence"]["official"] == 56
+    assert channel in proof["evidence"]["tokens_issued"]
+    assert report(voters[57], choice="9").status_code == 422
+    assert night.call("POST", "/api/v1/voter-reports", night.observers[0], json={}).status_code in (403, 422)
+    assert proving.publish_root(night.storage, "demo")["size"] == 57
 
 
 def _organiser(night: Night) -> Any:

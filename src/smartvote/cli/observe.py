@@ -99,12 +99,21 @@ def init(
     "--qr", type=click.Path(file_okay=False, path_type=Path), help="Also write one QR-code PNG per token here"
 )
 @click.option("--election", help="The election (default: the only one in the database)")
+@click.option(
+    "--channel",
+    help="Voter tokens: how they are handed out, one per person (recorded; the lower-bound proof cites it)",
+)
 @click.option("--db", help=DB_HELP)
 @reports_errors
-def issue_tokens(role: str, n: int, qr: Path | None, election: str | None, db: str | None) -> None:
+def issue_tokens(
+    role: str, n: int, qr: Path | None, election: str | None, channel: str | None, db: str | None
+) -> None:
     """Print N new random tokens (160 bits each), once; only their SHA-256 is stored."""
     with _storage(db, None) as storage:
-        batch, tokens = storage.issue_tokens(election or storage.only_election(), role, n)
+        name = election or storage.only_election()
+        batch, tokens = storage.issue_tokens(name, role, n)
+        if channel:
+            proving.attest_issuance(storage, name, batch, channel)
     if qr is not None:
         qr.mkdir(parents=True, exist_ok=True)
         for i, token in enumerate(tokens, start=1):

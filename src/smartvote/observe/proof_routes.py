@@ -3,7 +3,7 @@
 Public, no token: once the organiser has opened the results (the embargo: until then no route
 without a token reveals per-station data), the comparison and proofs; always, the published roots with their consistency proofs, and the inclusion proof of
 a receipt (a receipt is the SHA-256 of a submission with its random id; its proof holds hashes
-only, so neither identifies anyone nor reveals a station's figures). With a moderator's or the
+only, so neither identifies anyone nor reveals a station's figures). With a voter token: the voter's report. With a moderator's or the
 organiser's token: the comparison with the official count and the proofs, and a station's
 evidence pack (JSON or its printable page). The organiser publishes a root now (``observe
 publish-root`` does so from cron every hour).
@@ -13,12 +13,24 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from smartvote.observe import proving
 from smartvote.observe.storage import Principal, Storage
 from smartvote.pages.evidence import evidence_page
+
+
+class VoterReportIn(BaseModel):
+    """A voter's report: a client-made UUID, the station and the choice voted for."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    contest: Annotated[str, Field(min_length=1, max_length=200)]
+    station: Annotated[str, Field(min_length=1, max_length=200)]
+    choice: Annotated[str, Field(min_length=1, max_length=100)]
+
 
 Receipt = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
 Label = Annotated[str, Path(max_length=200, pattern=r"^[^\x00/]+$")]
@@ -31,6 +43,15 @@ def install(
     """Add the proofs' routes to ``app``."""
     Moderator = Annotated[Principal, Depends(principal(("moderator", "organiser")))]
     Organiser = Annotated[Principal, Depends(principal(("organiser",)))]
+
+    Voter = Annotated[Principal, Depends(principal(("voter",)))]
+
+    @app.post("/api/v1/voter-reports", status_code=201, tags=["proofs"])
+    async def voter_report(body: VoterReportIn, who: Voter) -> JSONResponse:
+        """A voter's report (a voter token, one report each): 201 with its receipt, 200 for a
+        retry of the same report, 409 when the token has already reported something else."""
+        created, record = await run_in_threadpool(proving.voter_report, store, who, body.model_dump())
+        return JSONResponse(record, status_code=201 if created else 200)
 
     @app.get("/api/v1/roots", tags=["proofs"])
     async def roots(election: Election = None) -> list[dict[str, Any]]:

@@ -22,8 +22,8 @@ from smartvote.jsonout import strict
 from smartvote.observe import comparison as cmp
 from smartvote.observe import merkle, quickcount
 from smartvote.observe.evidence import EvidencePack, proofs_naming
-from smartvote.observe.records import GENESIS, canonical_json, coarse_time
-from smartvote.observe.storage import _CHUNK, NotFound, Principal, ServiceError, Storage
+from smartvote.observe.records import GENESIS, canonical_json, coarse_time, receipt
+from smartvote.observe.storage import _CHUNK, Conflict, Invalid, NotFound, Principal, ServiceError, Storage
 from smartvote.protocols import form
 
 
@@ -160,6 +160,7 @@ def prove(storage: Storage, election: str) -> dict[str, Any]:
     comparisons = cmp.compare(frame, published, verified)
     choices = dict(storage.frame(election).choices)
     found = list(cmp.copy_differs(comparisons))
+    found.extend(cmp.lower_bound(voter_counts(storage, election), published, issuance(storage, election)))
     for level in cmp.TERRITORIES:
         found.extend(cmp.subset_exceeds(frame, published, verified, choices, level))
     tabulations = []
@@ -266,15 +267,18 @@ def publish_root(storage: Storage, election: str) -> dict[str, Any]:
             .all()
         )
         known = set(logged)
-        new = [
-            r
-            for r in conn.execute(
-                sa.select(subs.c.receipt)
-                .where(subs.c.election == election)
-                .order_by(subs.c.received, subs.c.id)
-            ).scalars()
-            if r not in known
+        voters = storage.t("voter_reports")
+        arrived = [
+            *conn.execute(
+                sa.select(subs.c.received, subs.c.id, subs.c.receipt).where(subs.c.election == election)
+            ),
+            *conn.execute(
+                sa.select(voters.c.received, voters.c.id, voters.c.receipt).where(
+                    voters.c.election == election
+                )
+            ),
         ]
+        new = [r.receipt for r in sorted(arrived, key=lambda r: (r.received, r.id)) if r.receipt not in known]
         rows = [
             {"election": election, "idx": len(logged) + i, "receipt": r}
             for i, r in enumerate(dict.fromkeys(new))
@@ -442,3 +446,68 @@ class Embargoed(ServiceError):
     """Per-station data asked for before the organiser opened the results."""
 
     status = 403
+
+
+def voter_report(
+    storage: Storage, principal: Principal, payload: dict[str, Any]
+) -> tuple[bool, dict[str, Any]]:
+    """Store a voter's report (one per voter token); returns (created, its record with receipt).
+    A retry with the same id and content is answered with the same receipt."""
+    frame = storage.frame(principal.election)
+    contest, station, choice = payload["contest"], payload["station"], payload["choice"]
+    if (contest, station) not in frame.stations:
+        raise Invalid(f"unknown station {station!r} in contest {contest!r}")
+    if choice not in frame.choices.get(contest, ()):
+        raise Invalid(f"unknown choice {choice!r} in contest {contest!r}")
+    content = {"id": payload["id"], "election": principal.election, "author": principal.pseudonym,
+               "contest": contest, "station": station, "choice": choice}  # fmt: skip
+    row = {**content, "receipt": receipt(content), "received": coarse_time(time.time())}
+    table = storage.t("voter_reports")
+    with storage._write() as conn:
+        earlier = conn.execute(
+            sa.select(table.c.id, table.c.receipt).where(
+                table.c.election == principal.election, table.c.author == principal.pseudonym
+            )
+        ).first()
+        if earlier is not None:
+            if earlier.receipt != row["receipt"]:
+                raise Conflict("this voter token has already sent its one report")
+            return False, {"id": earlier.id, "receipt": earlier.receipt}
+        conn.execute(table.insert(), row)
+    return True, {"id": row["id"], "receipt": row["receipt"]}
+
+
+def voter_counts(storage: Storage, election: str) -> dict[tuple[str, str, str], int]:
+    """Distinct voter tokens per (contest, station, choice)."""
+    table = storage.t("voter_reports")
+    with storage._read() as conn:
+        rows = conn.execute(
+            sa.select(
+                table.c.contest, table.c.station, table.c.choice, sa.func.count(sa.distinct(table.c.author))
+            )
+            .where(table.c.election == election)
+            .group_by(table.c.contest, table.c.station, table.c.choice)
+        ).all()
+    return {(r[0], r[1], r[2]): int(r[3]) for r in rows}
+
+
+def issuance(storage: Storage, election: str) -> str:
+    """How the election's voter tokens were issued, as the organisers attested per batch."""
+    entries, _ = storage.audit_log(election)
+    channels = {e["batch"]: e["channel"] for e in entries if e.get("action") == "attest"}
+    said = [
+        f"batch {e['batch']} ({e['n']} tokens): {channels.get(e['batch'], 'no channel attested')}"
+        for e in entries
+        if e.get("action") == "issue-tokens" and e.get("token_role") == "voter"
+    ]
+    return "; ".join(said) or "no voter tokens were issued"
+
+
+def attest_issuance(storage: Storage, election: str, batch: str, channel: str) -> None:
+    """Record in the audit log how a batch of voter tokens is handed out (one per person, where)."""
+    with storage._write() as conn:
+        storage._audit(
+            conn,
+            election,
+            {"role": "organiser", "actor": "cli", "action": "attest", "batch": batch, "channel": channel},
+        )

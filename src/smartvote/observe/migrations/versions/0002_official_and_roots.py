@@ -1,4 +1,4 @@
-"""Official figures per station, the append-only log of receipts and the published roots.
+"""Official figures per station, voters' reports, the append-only log of receipts and the roots.
 
 Revision ID: 0002
 """
@@ -20,6 +20,18 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger),
     )
     op.create_table(
+        "voter_reports",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("election", sa.String(200), nullable=False),
+        sa.Column("contest", sa.String(200), nullable=False),
+        sa.Column("station", sa.String(200), nullable=False),
+        sa.Column("choice", sa.String(100), nullable=False),
+        sa.Column("author", sa.String(16), nullable=False),
+        sa.Column("receipt", sa.String(64), nullable=False),
+        sa.Column("received", sa.BigInteger, nullable=False),
+    )
+    op.create_index("voter_reports_author", "voter_reports", ["election", "author"], unique=True)
+    op.create_table(
         "leaves",
         sa.Column("election", sa.String(200), primary_key=True),
         sa.Column("idx", sa.Integer, primary_key=True),
@@ -39,5 +51,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("roots", "leaves", "official"):
+    for table in ("roots", "leaves", "voter_reports", "official"):
         op.drop_table(table)
