@@ -1,12 +1,13 @@
 """The API routes of the proofs (issue 19), installed by :func:`smartvote.observe.app.create_app`.
 
 Public, no token: once the organiser has opened the results (the embargo: until then no route
-without a token reveals per-station data), the comparison and proofs; always, the published roots with their consistency proofs, and the inclusion proof of
-a receipt (a receipt is the SHA-256 of a submission with its random id; its proof holds hashes
-only, so neither identifies anyone nor reveals a station's figures). With a voter token: the voter's report. With a moderator's or the
-organiser's token: the comparison with the official count and the proofs, and a station's
-evidence pack (JSON or its printable page). The organiser publishes a root now (``observe
-publish-root`` does so from cron every hour).
+without a token reveals per-station data), the comparison and proofs; always, the published
+roots with their consistency proofs, and the inclusion proof of a receipt (a receipt is the
+SHA-256 of a submission with its random id; its proof holds hashes only, so neither identifies
+anyone nor reveals a station's figures). With a voter token: the voter's report. With a
+moderator's or the organiser's token: the comparison with the official count and the proofs,
+and a station's evidence pack (JSON or its printable page). The organiser publishes a root now
+(``observe publish-root`` does so from cron every hour) and ends the embargo.
 """
 
 from collections.abc import Awaitable, Callable
@@ -98,7 +99,13 @@ def install(
         (pack,) = await run_in_threadpool(proving.evidence_packs, store, who.election, (contest, station))
         return pack.to_json()
 
-    @app.get("/api/v1/evidence/{contest}/{station}/page", response_class=HTMLResponse, tags=["proofs"])
+    @app.get(
+        "/api/v1/evidence/{contest}/{station}/page",
+        tags=["proofs"],
+        responses={
+            200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "The page"}
+        },
+    )
     async def evidence_html(contest: Label, station: Label, who: Moderator) -> HTMLResponse:
         """A station's evidence pack as a printable page."""
         (pack,) = await run_in_threadpool(proving.evidence_packs, store, who.election, (contest, station))
