@@ -4,6 +4,7 @@ and proofs over HTTP, the receipts' roots with inclusion and consistency proofs,
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -16,11 +17,12 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from browser import chromium, only_local, recorded_tab
-from observe_support import CONTEST, frame, protocol
+from observe_support import CONTEST, frame, jpeg, protocol
 from smartvote.cli import main
 from smartvote.data.store import Store
 from smartvote.observe import merkle, proving
 from smartvote.observe.app import create_app
+from smartvote.observe.export import pack_name, write_packs
 from smartvote.observe.settings import Settings
 from smartvote.observe.storage import Storage
 from smartvote.synthetic import simulate_election
@@ -217,15 +219,26 @@ def test_the_embargo_holds_for_every_route_until_the_results_are_opened(night: N
 
 def test_evidence_page_opens_in_chromium_and_matches_the_database(night: Night, tmp_path: Path) -> None:
     proving.sync_official(night.storage, "demo", *official_tables())
+    ids = []
     for token in night.observers[:2]:
-        night.call("POST", "/api/v1/submissions", token, json=protocol(station="1"))
+        body = protocol(station="1")
+        ids.append(body["id"])
+        night.call("POST", "/api/v1/submissions", token, json=body)
+    photo = jpeg()
+    headers = {"content-type": "image/jpeg", "Authorization": f"Bearer {night.observers[0]}"}
+    assert (
+        night.client.put(f"/api/v1/submissions/{ids[0]}/photos/1", content=photo, headers=headers).status_code
+        == 201
+    )
     packs = proving.evidence_packs(night.storage, "demo")
-    from smartvote.observe.export import pack_name, write_packs
 
-    assert write_packs(tmp_path / "out", packs) == len(packs)
+    assert write_packs(tmp_path / "out", packs, night.storage.photo_dir) == len(packs)
+    (one,) = [p for p in packs if p.station.station == "1" and p.station.contest == CONTEST]
+    (stored,) = [ph for s in one.to_json()["submissions"] for ph in s["photos"]]
+    exported = (tmp_path / "out" / f"{pack_name(one)}-{ids[0]}-1.jpg").read_bytes()
+    assert hashlib.sha256(exported).hexdigest() == stored["sha256"]
     summary = pd.read_parquet(tmp_path / "out" / "summary.parquet")
     assert summary.set_index("station").loc["1", "differences"] == 2
-    (one,) = [p for p in packs if p.station.station == "1" and p.station.contest == CONTEST]
     page = tmp_path / "out" / f"{pack_name(one)}.html"
     official = {
         (k[1], f): v for k, figs in proving.official(night.storage, "demo").items() for f, v in figs.items()

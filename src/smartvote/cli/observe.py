@@ -291,15 +291,16 @@ def open_results(election: str | None, db: str | None) -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--election", help="The election (default: the only one in the database)")
 @click.option("--db", help=DB_HELP)
+@click.option("--photos", type=click.Path(path_type=Path), help=PHOTOS_HELP)
 @reports_errors
-def export(out: Path, election: str | None, db: str | None) -> None:
+def export(out: Path, election: str | None, db: str | None, photos: Path | None) -> None:
     """Write every station's evidence pack (JSON and printable HTML) and a summary table
     (summary.csv, summary.parquet) into OUT, whole or not at all (once the results are open)."""
-    with _storage(db, None) as storage:
+    with _storage(db, photos) as storage:
         name = election or storage.only_election()
         proving.require_open(storage, name)
         packs = proving.evidence_packs(storage, name)
-    n = write_packs(out, packs)
+        n = write_packs(out, packs, storage.photo_dir)
     click.echo(f"{n} evidence packs written to {out}", err=True)
 
 
