@@ -20,7 +20,7 @@ from browser import chromium, only_local, recorded_tab
 from observe_support import CONTEST, frame, jpeg, protocol
 from smartvote.cli import main
 from smartvote.data.store import Store
-from smartvote.observe import merkle, proving
+from smartvote.observe import merkle, proving, quickcount
 from smartvote.observe.app import create_app
 from smartvote.observe.export import pack_name, write_packs
 from smartvote.observe.settings import Settings
@@ -309,3 +309,22 @@ def test_cli_sync_draw_quick_count_and_export(home: Path, tmp_path: Path) -> Non
     assert len(pd.read_csv(tmp_path / "packs" / "summary.csv")) == 300
     roots = runner.invoke(main, ["observe", "publish-root"])
     assert roots.exit_code == 0 and json.loads(roots.stdout)["size"] == 0
+
+
+def test_quick_count_from_the_services_verified_protocols(night: Night) -> None:
+    """The whole frame as the sample: the two verified stations give the estimate (their sum),
+    the official shares come from the copied publication, and the stations without a verified
+    protocol count as not reported."""
+    proving.sync_official(night.storage, "demo", *official_tables())
+    for token in night.observers[:2]:
+        for station in ("1", "2"):
+            night.call("POST", "/api/v1/submissions", token, json=protocol(station=station))
+    frame_ = [(s.contest, s.station, s.region) for s in proving.stations(night.storage, "demo")]
+    sample = quickcount.draw(frame_, len(frame_), quickcount.new_seed())
+    answer = proving.quick_count(night.storage, "demo", json.dumps(sample.to_json()))
+    (ru,) = [c for c in answer["contests"] if c["contest"] == CONTEST]
+    assert ru["drawn"] == 4 and ru["reported"] == 2
+    share = {e["name"]: e for e in ru["estimates"]}
+    assert share["share:1"]["estimate"] == pytest.approx(600 / 1112)
+    assert share["share:1"]["official"] == pytest.approx(1000 / 1668)
+    assert answer["commitment"] == sample.commitment
