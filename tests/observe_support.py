@@ -25,7 +25,21 @@ from smartvote.observe.storage import engine_for, migrate
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 BACKENDS = ("sqlite", "postgresql")
-TABLES = ("audit", "photos", "submissions", "rate", "tokens", "choices", "stations", "contests", "elections")
+TABLES = (
+    "roots",
+    "leaves",
+    "voter_reports",
+    "official",
+    "audit",
+    "photos",
+    "submissions",
+    "rate",
+    "tokens",
+    "choices",
+    "stations",
+    "contests",
+    "elections",
+)
 CONTEST, BY_CONTEST = "federal-list", "president-by"
 
 

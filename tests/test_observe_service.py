@@ -309,7 +309,7 @@ def test_purge_keeps_the_evidence(service: Service) -> None:
 PRINCIPALS = ("none", "wrong", "revoked", "observer", "other", "moderator", "organiser")
 
 
-def _requests(owned: str) -> list[tuple[str, str, dict[str, Any], set[str]]]:
+def _requests(owned: str, receipt: str) -> list[tuple[str, str, dict[str, Any], set[str]]]:
     """(method, path, request kwargs, principals allowed) for every route of the API."""
     photo = f"/api/v1/submissions/{owned}/photos/1"
     jpg = {"content": jpeg(), "headers": {"content-type": "image/jpeg"}}
@@ -336,12 +336,27 @@ def _requests(owned: str) -> list[tuple[str, str, dict[str, Any], set[str]]]:
         ("GET", "/api/v1/settings", {}, {"organiser"}),
         ("PUT", "/api/v1/settings", {"json": {"k": 2}}, {"organiser"}),
         ("GET", "/api/v1/tokens", {}, {"organiser"}),
+        (
+            "POST",
+            "/api/v1/voter-reports",
+            {"json": {"id": str(uuid.uuid4()), "contest": CONTEST, "station": "1", "choice": "1"}},
+            set(),
+        ),
+        ("GET", "/api/v1/roots", {}, set(PRINCIPALS)),
+        ("POST", "/api/v1/roots", {}, {"organiser"}),
+        ("GET", f"/api/v1/receipts/{receipt}", {}, set(PRINCIPALS)),
+        ("GET", "/api/v1/proofs", {}, staff),
+        ("POST", "/api/v1/open", {}, {"organiser"}),
+        ("GET", "/api/v1/results", {}, set(PRINCIPALS)),
+        ("GET", f"/api/v1/evidence/{CONTEST}/1", {}, staff),
+        ("GET", f"/api/v1/evidence/{CONTEST}/1/page", {}, staff),
     ]
 
 
 def test_authorisation_matrix(service: Service) -> None:
     owned = protocol()
-    service.submit(service.observer, owned)
+    receipt = service.submit(service.observer, owned).json()["receipt"]
+    service.call("POST", "/api/v1/roots", service.organiser)
     service.call(
         "PUT",
         f"/api/v1/submissions/{owned['id']}/photos/1",
@@ -358,7 +373,7 @@ def test_authorisation_matrix(service: Service) -> None:
         "moderator": service.moderator,
         "organiser": service.organiser,
     }
-    requests = _requests(owned["id"])
+    requests = _requests(owned["id"], receipt)
     routes = {
         (m, r.path)
         for r in service.client.app.routes
@@ -366,7 +381,13 @@ def test_authorisation_matrix(service: Service) -> None:
         if r.path.startswith("/api/")
     }
     covered = {
-        (m, p.replace(owned["id"], "{submission}").replace("/photos/1", "/photos/{n}"))
+        (
+            m,
+            p.replace(owned["id"], "{submission}")
+            .replace("/photos/1", "/photos/{n}")
+            .replace(receipt, "{receipt}")
+            .replace(f"/evidence/{CONTEST}/1", "/evidence/{contest}/{station}"),
+        )
         for m, p, _, _ in requests
     }
     assert routes == covered, "every route is in the matrix"

@@ -10,10 +10,16 @@ from pathlib import Path
 import click
 import segno
 
-from smartvote.cli import main, reports_errors
+from smartvote.atomic import write_text
+from smartvote.cli import echo_json, main, reports_errors
 from smartvote.data.store import Store
 from smartvote.errors import SmartvoteError
+from smartvote.jsonout import dumps
+from smartvote.observe import proving, quickcount
+from smartvote.observe.export import write_packs
 from smartvote.observe.frame import frame_from_store, read_frame
+from smartvote.observe.night import Night
+from smartvote.observe.night import run as run_night
 from smartvote.observe.settings import AGREEING_TOKENS, Settings
 from smartvote.observe.storage import ROLES, Storage, migrate
 
@@ -93,12 +99,21 @@ def init(
     "--qr", type=click.Path(file_okay=False, path_type=Path), help="Also write one QR-code PNG per token here"
 )
 @click.option("--election", help="The election (default: the only one in the database)")
+@click.option(
+    "--channel",
+    help="Voter tokens: how they are handed out, one per person (recorded; the lower-bound proof cites it)",
+)
 @click.option("--db", help=DB_HELP)
 @reports_errors
-def issue_tokens(role: str, n: int, qr: Path | None, election: str | None, db: str | None) -> None:
+def issue_tokens(
+    role: str, n: int, qr: Path | None, election: str | None, channel: str | None, db: str | None
+) -> None:
     """Print N new random tokens (160 bits each), once; only their SHA-256 is stored."""
     with _storage(db, None) as storage:
-        batch, tokens = storage.issue_tokens(election or storage.only_election(), role, n)
+        name = election or storage.only_election()
+        batch, tokens = storage.issue_tokens(name, role, n)
+        if channel:
+            proving.attest_issuance(storage, name, batch, channel)
     if qr is not None:
         qr.mkdir(parents=True, exist_ok=True)
         for i, token in enumerate(tokens, start=1):
@@ -180,3 +195,147 @@ def serve(
     os.environ.update(settings.to_env())
     args = [host, str(port), str(workers), "1" if proxy_headers else "0", forwarded_allow_ips]
     os.execv(sys.executable, [sys.executable, "-m", "smartvote.observe.server", *args])
+
+
+# -- proofs: the official count, the receipts' roots, the quick count, evidence packs (issue 19) --
+@observe.command("sync-official")
+@click.argument("election")
+@click.option(
+    "--into", "service_election", help="The service's election (default: the only one in the database)"
+)
+@click.option("--db", help=DB_HELP)
+@reports_errors
+def sync_official(election: str, service_election: str | None, db: str | None) -> None:
+    """Copy the official count of ELECTION from the results store into the service, matching
+    stations by (contest, region, number); lists the stations added or missing."""
+    with Store.reading() as store:
+        stations = store.table("stations", election)
+        votes = store.table("votes", election)
+    with _storage(db, None) as storage:
+        target = service_election or storage.only_election()
+        result = proving.sync_official(storage, target, stations, votes)
+    click.echo(
+        f"{result['matched']} stations matched; {len(result['added'])} official stations not in the frame; "
+        f"{len(result['missing'])} frame stations missing from the official results",
+        err=True,
+    )
+    echo_json(result)
+
+
+@observe.command("publish-root")
+@click.option("--election", help="The election (default: the only one in the database)")
+@click.option("--db", help=DB_HELP)
+@reports_errors
+def publish_root(election: str | None, db: str | None) -> None:
+    """Log the receipts received so far and print the new Merkle root (RFC 9162) with its
+    consistency proof from the previous root and the audit log's head; run it every hour."""
+    with _storage(db, None) as storage:
+        echo_json(proving.publish_root(storage, election or storage.only_election()))
+
+
+@observe.command("draw-sample")
+@click.option("--n", "n", type=click.IntRange(1), required=True, help="Stations in the sample")
+@click.option("--strata", type=click.Choice(["region"]), help="Stratify the sample by this variable")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The sample with its seed (keep it secret until the vote is over)",
+)
+@click.option("--seed", help="Re-draw with a revealed seed (64 hex digits) instead of a new secret one")
+@click.option("--election", help="The election (default: the only one in the database)")
+@click.option("--db", help=DB_HELP)
+@reports_errors
+def draw_sample(
+    n: int, strata: str | None, out: Path, seed: str | None, election: str | None, db: str | None
+) -> None:
+    """Draw the quick count's random sample of stations with a 256-bit secret seed and print
+    the commitment to publish before the vote, SHA-256(seed || frame hash)."""
+    with _storage(db, None) as storage:
+        frame = proving.stations(storage, election or storage.only_election())
+    try:
+        sample = quickcount.draw(
+            [(s.contest, s.station, s.region) for s in frame], n, seed or quickcount.new_seed(), strata
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    write_text(out, dumps(sample.to_json()) + "\n")
+    echo_json(sample.public())
+
+
+@observe.command("quick-count")
+@click.argument("sample_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--election", help="The election (default: the only one in the database)")
+@click.option("--db", help=DB_HELP)
+@reports_errors
+def quick_count(sample_file: Path, election: str | None, db: str | None) -> None:
+    """The quick count from the verified protocols of the sample's stations: each choice's
+    share and turnout with 95% and 99% intervals, against the official figures."""
+    with _storage(db, None) as storage:
+        echo_json(proving.quick_count(storage, election or storage.only_election(), sample_file.read_text()))
+
+
+@observe.command("open-results")
+@click.option("--election", help="The election (default: the only one in the database)")
+@click.option("--db", help=DB_HELP)
+@reports_errors
+def open_results(election: str | None, db: str | None) -> None:
+    """End the embargo after the last station has closed: per-station results become public
+    (GET /api/v1/results) and exportable."""
+    with _storage(db, None) as storage:
+        changed = proving.open_results(storage, election or storage.only_election())
+    click.echo("results opened" if changed else "the results were already open")
+
+
+@observe.command("export")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--election", help="The election (default: the only one in the database)")
+@click.option("--db", help=DB_HELP)
+@click.option("--photos", type=click.Path(path_type=Path), help=PHOTOS_HELP)
+@reports_errors
+def export(out: Path, election: str | None, db: str | None, photos: Path | None) -> None:
+    """Write every station's evidence pack (JSON and printable HTML) and a summary table
+    (summary.csv, summary.parquet) into OUT, whole or not at all (once the results are open)."""
+    with _storage(db, photos) as storage:
+        name = election or storage.only_election()
+        proving.require_open(storage, name)
+        packs = proving.evidence_packs(storage, name)
+        n = write_packs(out, packs, storage.photo_dir)
+    click.echo(f"{n} evidence packs written to {out}", err=True)
+
+
+@observe.command("demo")
+@click.option(
+    "--stations", type=click.IntRange(10), default=5000, show_default=True, help="Synthetic stations"
+)
+@click.option(
+    "--observers-per-station",
+    type=click.IntRange(1, 20),
+    default=3,
+    show_default=True,
+    help="Observers per station",
+)
+@click.option(
+    "--hostile",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="Share of hostile observers",
+)
+@click.option(
+    "--rewritten",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Share of stations rewritten above the station",
+)
+@click.option("--colluding", is_flag=True, help="Hostile observers collude: all observers of a station")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic election")
+@reports_errors
+def demo(
+    stations: int, observers_per_station: int, hostile: float, rewritten: float, colluding: bool, seed: int
+) -> None:
+    """Election night on a synthetic election, in process: precision and recall of the stations
+    found rewritten with and without the moderator, and the quick count against the truth."""
+    night = Night(observers=observers_per_station, hostile=hostile, colluding=colluding)
+    echo_json(run_night(stations, rewritten, night, seed).to_json())

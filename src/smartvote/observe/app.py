@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartvote import __version__
-from smartvote.observe import schemas
+from smartvote.observe import proof_routes, schemas
 from smartvote.observe.photos import PhotoError, clean
 from smartvote.observe.settings import MAX_JSON_BYTES, MAX_PHOTO_BYTES, MAX_PHOTOS, Settings
 from smartvote.observe.storage import Forbidden, Invalid, Principal, ServiceError, Storage
@@ -285,6 +285,9 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     async def batches(who: Organiser) -> list[dict[str, Any]]:
         """Token batches with their counts (never a token or a digest)."""
         return await run_in_threadpool(store.batches, who.election)
+
+    # -- the proofs' routes (issue 19): roots, receipts, proofs, evidence packs --
+    proof_routes.install(app, store, principal)
 
     app.add_middleware(_RequestLog)
     app.add_middleware(BodyLimit)

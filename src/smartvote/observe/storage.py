@@ -44,7 +44,8 @@ from smartvote.observe.records import (
 from smartvote.observe.settings import AGREEING_TOKENS, RATE_PER_MINUTE
 from smartvote.protocols import form
 
-ROLES = ("observer", "moderator", "organiser")
+#: ``voter``: a one-report token handed to a voter, for the voter's report (issue 19).
+ROLES = ("observer", "moderator", "organiser", "voter")
 KINDS = ("protocol", "repeat")
 #: Token length: 20 random bytes = 160 bits, written as 32 base-32 characters in groups of 4.
 TOKEN_BYTES = 20
