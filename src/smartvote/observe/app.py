@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smartvote import __version__
 from smartvote.observe import schemas
 from smartvote.observe.photos import PhotoError, clean
+from smartvote.observe.site import add_pages
 from smartvote.observe.settings import MAX_JSON_BYTES, MAX_PHOTO_BYTES, MAX_PHOTOS, Settings
 from smartvote.observe.storage import Forbidden, Invalid, Principal, ServiceError, Storage
 from smartvote.protocols import form
@@ -286,6 +287,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         """Token batches with their counts (never a token or a digest)."""
         return await run_in_threadpool(store.batches, who.election)
 
+    add_pages(app)
     app.add_middleware(_RequestLog)
     app.add_middleware(BodyLimit)
     return app
