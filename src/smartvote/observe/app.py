@@ -144,12 +144,14 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     async def frame(who: Reader) -> dict[str, Any]:
         """The election's contests with their forms (lines, labels, rules) and choices."""
         got = await run_in_threadpool(store.frame, who.election)
+        names = await run_in_threadpool(store.choice_names, who.election)
         return {
             contest: {
                 "form": name,
                 "lines": [{"id": ln.id, "ru": ln.ru, "en": ln.en} for ln in form(name).lines],
                 "rules": [{"rule": r.relation.text, "severity": r.severity} for r in form(name).rules],
                 "choices": list(got.choices.get(contest, ())),
+                "names": names.get(contest, {}),
             }
             for contest, name in sorted(got.forms.items())
         }

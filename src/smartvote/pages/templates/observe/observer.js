@@ -59,7 +59,8 @@ function buildForm() {
       el("input", {id: `L-${line.id}`, inputmode: "numeric", autocomplete: "off", "data-line": line.id})));
   }
   choices.replaceChildren(choices.querySelector("legend"));
-  for (const [i, choice] of form.choices.entries()) {
+  const order = [...form.choices].sort((a, b) => a.localeCompare(b, "en", {numeric: true}));
+  for (const [i, choice] of order.entries()) {
     choices.append(el("div", {class: "line"},
       el("label", {for: `C-${choice}`}, el("span", {class: "n", text: `${form.lines.length + i + 1}. `}),
         form.names ? form.names[choice] : `${WORDS[lang].choices} ${choice}`),
@@ -255,7 +256,7 @@ async function start() {
   $("lang").textContent = lang === "ru" ? "English" : "Русский";
   $("lang").lang = lang === "ru" ? "en" : "ru";
   $("lang").onclick = async () => { await Device.set("lang", lang === "ru" ? "en" : "ru"); location.reload(); };
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => notice(WORDS[lang].noSW));
+  if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js").catch(() => notice(WORDS[lang].noSW));
   else notice(WORDS[lang].noSW);
   if (!(navigator.storage && navigator.storage.persist && await navigator.storage.persist().catch(() => false))) {
     notice(WORDS[lang].noPersist);
