@@ -10,6 +10,7 @@ Screenshots go to the test's tmp folder (``SCREENSHOTS`` printed).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -253,3 +254,57 @@ def test_page_and_server_evaluators_agree(spb: dict[str, pd.DataFrame]) -> None:
             json.dumps([rules, cases]),
         )
     assert json.loads(got) == expected
+
+
+def _api_protocol(site: dict[str, Any], uik: str, **changes: int) -> dict[str, Any]:
+    lines = _lines(site["rows"].loc[uik], "ru-duma-list")
+    lines.update({key[1:]: value for key, value in changes.items()})
+    votes = site["votes"][site["votes"]["uik"] == uik]
+    choices = {c: int(v) for c, v in zip(votes["choice_id"], votes["votes"], strict=True)}
+    return {"id": str(uuid.uuid4()), "contest": CONTEST, "station": uik, "kind": "protocol", "lines": lines, "choices": choices}
+
+
+def test_two_moderators_confirm_a_disputed_figure(site: dict[str, Any], tmp_path: Path, backend: str) -> None:
+    if not backend.startswith("sqlite"):
+        pytest.skip("the service's two-moderator rule is tested on both back-ends in test_observe_service")
+    port, uik = site["server"].port, "7"
+    real = _api_protocol(site, uik)
+    for token, body in zip(site["observers"], (real, _api_protocol(site, uik, L1=real["lines"]["1"] + 5)), strict=True):
+        assert request(port, "POST", "/api/v1/submissions", token, body)[0] == 201
+    value = real["lines"]["1"]
+    with chromium() as browser:
+        pages = []
+        for i, token in enumerate(site["moderators"]):
+            context = browser.new_context(viewport={"width": 1280, "height": 900} if i else {"width": 360, "height": 740}, locale="en-GB")
+            page = context.new_page()
+            page.goto(f"{site['base']}/moderate#t={token}")
+            page.wait_for_selector("#work:not([hidden])")
+            assert page.evaluate("() => location.hash") == ""
+            page.click(f"#queue button[data-station='{uik}']")
+            page.wait_for_selector("#figures tr[data-figure=L1]")
+            assert page.locator("#figures tr[data-figure=L1] td.differs").count() == 2
+            assert page.locator("#figures tr[data-figure=L2] td.differs").count() == 0
+            pages.append(page)
+        first, second = pages
+        first.fill("#reason", "the photo shows line 1 clearly")
+        first.fill("#figures tr[data-figure=L1] input", str(value))
+        first.click("#figures tr[data-figure=L1] button")
+        first.wait_for_selector("#pending .pending")
+        assert first.locator("#figures tr[data-figure=L1]").get_attribute("data-status") != "confirmed"
+        assert "waits for a second moderator (1/2)" in first.locator("#pending").inner_text()
+        first.screenshot(path=str(tmp_path / "moderator-360.png"), full_page=True)
+        second.click(f"#queue button[data-station='{uik}']")
+        second.wait_for_selector("#pending .pending")
+        second.fill("#reason", "agree: line 1 on the photo")
+        second.fill("#figures tr[data-figure=L1] input", str(value))
+        second.click("#figures tr[data-figure=L1] button")
+        second.wait_for_selector("#figures tr[data-figure=L1][data-status=confirmed]")
+        assert second.locator("#pending .pending").count() == 0
+        trail = second.locator("#audit").inner_text()
+        assert trail.count(f"confirm L1={value}") == 2
+        second.screenshot(path=str(tmp_path / "moderator-desktop.png"), full_page=True)
+        assert site["observers"][0] not in second.content() and site["observers"][1] not in second.content()
+    status, (protocol,) = request(port, "GET", f"/api/v1/consensus?contest={CONTEST}&station={uik}", site["moderators"][0])
+    l1 = next(f for f in protocol["figures"] if f["figure"] == "L1")
+    assert status == 200 and l1["status"] == "confirmed" and l1["value"] == value
+    print("SCREENSHOTS", tmp_path)
