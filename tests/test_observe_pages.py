@@ -10,7 +10,6 @@ Screenshots go to the test's tmp folder (``SCREENSHOTS`` printed).
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,12 @@ import pytest
 from browser import chromium
 from observe_photos import CLEAN_MARKERS, markers, phone_photo
 from observe_server import Server, request
+from observe_support import CONTEST, protocol
 from smartvote.observe.storage import Storage
 from smartvote.protocols import form
 
 pytest_plugins = ["observe_fixtures"]
 PAGES = Path(__file__).resolve().parents[1] / "src" / "smartvote" / "pages" / "templates" / "observe"
-CONTEST = "federal-list"
 
 
 @pytest.fixture(scope="module")
@@ -187,14 +186,17 @@ def test_observer_online_offline_reload_forget(site: dict[str, Any], tmp_path: P
     print("SCREENSHOTS", tmp_path)
 
 
-def test_hard_failure_and_kill_while_sending(site: dict[str, Any], tmp_path: Path, backend: str) -> None:
-    if not backend.startswith("sqlite"):
-        pytest.skip("one back-end is enough for the kill (the online test runs both)")
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the online test runs both back-ends
+def test_hard_failure_and_kill_while_sending(site: dict[str, Any]) -> None:
     server = site["server"]
     with chromium() as browser:
         # A browser without service workers (as Tor Browser has been): the page says so.
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB", service_workers="block")
-        context.add_init_script("Object.defineProperty(Navigator.prototype, 'serviceWorker', {get: () => undefined})")
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, locale="en-GB", service_workers="block"
+        )
+        context.add_init_script(
+            "Object.defineProperty(Navigator.prototype, 'serviceWorker', {get: () => undefined})"
+        )
         page = context.new_page()
         page.goto(f"{site['base']}/#t={site['observers'][1]}")
         page.wait_for_selector("#protocol:not([hidden])")
@@ -227,7 +229,10 @@ def test_hard_failure_and_kill_while_sending(site: dict[str, Any], tmp_path: Pat
 
 def test_page_and_server_evaluators_agree(spb: dict[str, pd.DataFrame]) -> None:
     protocols, votes = spb["protocols"], spb["votes"]
-    by_protocol = {key: dict(zip(g["choice_id"], g["votes"], strict=True)) for key, g in votes.groupby(["contest", "uik"])}
+    by_protocol = {
+        key: dict(zip(g["choice_id"], g["votes"], strict=True))
+        for key, g in votes.groupby(["contest", "uik"])
+    }
     rng = np.random.default_rng(18)
     cases = []
     for row in protocols.itertuples(index=False):
@@ -243,7 +248,10 @@ def test_page_and_server_evaluators_agree(spb: dict[str, pd.DataFrame]) -> None:
     expected = [[c.to_json() for c in form(name).check(lines, choices)] for name, lines, choices in cases]
     assert not any(c["status"] == "failed" and c["severity"] == "hard" for e in expected[::2] for c in e)
     assert sum(c["status"] == "failed" for e in expected[1::2] for c in e) > 1000  # mutations do break
-    rules = {name: [{"rule": r.relation.text, "severity": r.severity} for r in form(name).rules] for name in ("ru-duma-list", "ru-duma-smd")}
+    rules = {
+        name: [{"rule": r.relation.text, "severity": r.severity} for r in form(name).rules]
+        for name in ("ru-duma-list", "ru-duma-smd")
+    }
     with chromium() as browser:
         page = browser.new_page()
         page.add_script_tag(content=(PAGES / "checks.js").read_text(encoding="utf-8"))
@@ -257,25 +265,33 @@ def test_page_and_server_evaluators_agree(spb: dict[str, pd.DataFrame]) -> None:
 
 
 def _api_protocol(site: dict[str, Any], uik: str, **changes: int) -> dict[str, Any]:
-    lines = _lines(site["rows"].loc[uik], "ru-duma-list")
-    lines.update({key[1:]: value for key, value in changes.items()})
+    """Station ``uik``'s real protocol as the API takes it (``L1=...`` changes a line)."""
+    body = protocol(uik)
+    body["lines"] = {
+        **_lines(site["rows"].loc[uik], "ru-duma-list"),
+        **{k[1:]: v for k, v in changes.items()},
+    }
     votes = site["votes"][site["votes"]["uik"] == uik]
-    choices = {c: int(v) for c, v in zip(votes["choice_id"], votes["votes"], strict=True)}
-    return {"id": str(uuid.uuid4()), "contest": CONTEST, "station": uik, "kind": "protocol", "lines": lines, "choices": choices}
+    body["choices"] = {c: int(v) for c, v in zip(votes["choice_id"], votes["votes"], strict=True)}
+    return body
 
 
-def test_two_moderators_confirm_a_disputed_figure(site: dict[str, Any], tmp_path: Path, backend: str) -> None:
-    if not backend.startswith("sqlite"):
-        pytest.skip("the service's two-moderator rule is tested on both back-ends in test_observe_service")
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the rule itself: test_observe_service
+def test_two_moderators_confirm_a_disputed_figure(site: dict[str, Any], tmp_path: Path) -> None:
     port, uik = site["server"].port, "7"
     real = _api_protocol(site, uik)
-    for token, body in zip(site["observers"], (real, _api_protocol(site, uik, L1=real["lines"]["1"] + 5)), strict=True):
+    for token, body in zip(
+        site["observers"], (real, _api_protocol(site, uik, L1=real["lines"]["1"] + 5)), strict=True
+    ):
         assert request(port, "POST", "/api/v1/submissions", token, body)[0] == 201
     value = real["lines"]["1"]
     with chromium() as browser:
         pages = []
         for i, token in enumerate(site["moderators"]):
-            context = browser.new_context(viewport={"width": 1280, "height": 900} if i else {"width": 360, "height": 740}, locale="en-GB")
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 900} if i else {"width": 360, "height": 740},
+                locale="en-GB",
+            )
             page = context.new_page()
             page.goto(f"{site['base']}/moderate#t={token}")
             page.wait_for_selector("#work:not([hidden])")
@@ -304,7 +320,9 @@ def test_two_moderators_confirm_a_disputed_figure(site: dict[str, Any], tmp_path
         assert trail.count(f"confirm L1={value}") == 2
         second.screenshot(path=str(tmp_path / "moderator-desktop.png"), full_page=True)
         assert site["observers"][0] not in second.content() and site["observers"][1] not in second.content()
-    status, (protocol,) = request(port, "GET", f"/api/v1/consensus?contest={CONTEST}&station={uik}", site["moderators"][0])
+    status, (protocol,) = request(
+        port, "GET", f"/api/v1/consensus?contest={CONTEST}&station={uik}", site["moderators"][0]
+    )
     l1 = next(f for f in protocol["figures"] if f["figure"] == "L1")
     assert status == 200 and l1["status"] == "confirmed" and l1["value"] == value
     print("SCREENSHOTS", tmp_path)

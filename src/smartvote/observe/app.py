@@ -24,8 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smartvote import __version__
 from smartvote.observe import schemas
 from smartvote.observe.photos import PhotoError, clean
-from smartvote.observe.site import add_pages
 from smartvote.observe.settings import MAX_JSON_BYTES, MAX_PHOTO_BYTES, MAX_PHOTOS, Settings
+from smartvote.observe.site import add_pages
 from smartvote.observe.storage import Forbidden, Invalid, Principal, ServiceError, Storage
 from smartvote.protocols import form
 

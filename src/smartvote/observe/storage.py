@@ -437,7 +437,9 @@ class Storage:
         """Each contest's choices by id with their names (party or candidate), for the observers' form."""
         ch = self.t("choices")
         with self._read() as conn:
-            rows = conn.execute(sa.select(ch.c.contest, ch.c.choice, ch.c.name).where(ch.c.election == election))
+            rows = conn.execute(
+                sa.select(ch.c.contest, ch.c.choice, ch.c.name).where(ch.c.election == election)
+            )
             out: dict[str, dict[str, str]] = {}
             for contest, choice, name in rows:
                 out.setdefault(contest, {})[choice] = name
