@@ -9,6 +9,7 @@ Screenshots go to the test's tmp folder (``SCREENSHOTS`` printed).
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import segno
 
 from browser import chromium
 from observe_photos import CLEAN_MARKERS, markers, phone_photo
@@ -326,3 +328,32 @@ def test_two_moderators_confirm_a_disputed_figure(site: dict[str, Any], tmp_path
     l1 = next(f for f in protocol["figures"] if f["figure"] == "L1")
     assert status == 200 and l1["status"] == "confirmed" and l1["value"] == value
     print("SCREENSHOTS", tmp_path)
+
+
+def test_printable_cards_open_the_page_signed_in(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from observe_support import frame
+    from smartvote.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cards.sqlite'}"
+    with Storage(url, tmp_path / "photos") as store:
+        from smartvote.observe.storage import migrate
+
+        migrate(store.engine)
+        store.create_election("demo", "Demo", *frame())
+    cards = tmp_path / "cards.html"
+    args = ["--url", "https://observe.example.org/", "--cards", str(cards), "--db", url]
+    issued = CliRunner().invoke(main, ["observe", "issue-tokens", "--role", "observer", "--n", "4", *args])
+    assert issued.exit_code == 0, issued.output
+    tokens = issued.stdout.split()
+    page = cards.read_text(encoding="utf-8")
+    assert page.count('src="data:image/svg+xml') == 4 and all(t in page for t in tokens)
+    opens = segno.make(f"https://observe.example.org/#t={tokens[0]}", error="m").svg_data_uri(border=2)
+    assert opens in html.unescape(page)  # the card's QR code is the signed-in address
+    with chromium() as browser:
+        tab = browser.new_page()
+        tab.goto(cards.as_uri())
+        assert tab.locator(".card img").count() == 4
+        assert tab.evaluate("() => [...document.images].every(i => i.naturalWidth > 0)")
+        tab.pdf(path=str(tmp_path / "cards.pdf"))
