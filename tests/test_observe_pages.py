@@ -321,6 +321,13 @@ def test_two_moderators_confirm_a_disputed_figure(site: dict[str, Any], tmp_path
         trail = second.locator("#audit").inner_text()
         assert trail.count(f"confirm L1={value}") == 2
         second.screenshot(path=str(tmp_path / "moderator-desktop.png"), full_page=True)
+        # A quarantine takes one moderator; its release waits for a second one.
+        second.fill("#reason", "the second photo is of another station")
+        second.locator("#figures thead button").nth(1).click()
+        second.wait_for_selector("#figures thead th:has-text('⚠')")
+        second.locator("#figures thead button").nth(1).click()  # now "Release": one of two
+        second.wait_for_selector("#audit li:has-text('release')")
+        assert second.locator("#figures thead th:has-text('⚠')").count() == 1
         assert site["observers"][0] not in second.content() and site["observers"][1] not in second.content()
     status, (protocol,) = request(
         port, "GET", f"/api/v1/consensus?contest={CONTEST}&station={uik}", site["moderators"][0]
