@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import segno
 
-from smartvote.atomic import write_text
+from smartvote.atomic import check_file_target, write_text
 from smartvote.cli import echo_json, main, reports_errors
 from smartvote.data.store import Store
 from smartvote.errors import SmartvoteError
@@ -22,6 +22,7 @@ from smartvote.observe.night import Night
 from smartvote.observe.night import run as run_night
 from smartvote.observe.settings import AGREEING_TOKENS, Settings
 from smartvote.observe.storage import ROLES, Storage, migrate
+from smartvote.pages.common import render
 
 DB_HELP = (
     "SQLAlchemy URL of the service database (default: SMARTVOTE_OBSERVE_DB, else SQLite under SMARTVOTE_HOME)"
@@ -98,6 +99,16 @@ def init(
 @click.option(
     "--qr", type=click.Path(file_okay=False, path_type=Path), help="Also write one QR-code PNG per token here"
 )
+@click.option(
+    "--url",
+    help="The service's public address (https://observe.example.org): the QR codes then open the "
+    "observers' (or moderators') page signed in, the token in the URL fragment",
+)
+@click.option(
+    "--cards",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a printable HTML page of QR token cards (A4, 3 per row) here",
+)
 @click.option("--election", help="The election (default: the only one in the database)")
 @click.option(
     "--channel",
@@ -106,18 +117,32 @@ def init(
 @click.option("--db", help=DB_HELP)
 @reports_errors
 def issue_tokens(
-    role: str, n: int, qr: Path | None, election: str | None, channel: str | None, db: str | None
+    role: str,
+    n: int,
+    qr: Path | None,
+    url: str | None,
+    cards: Path | None,
+    election: str | None,
+    channel: str | None,
+    db: str | None,
 ) -> None:
     """Print N new random tokens (160 bits each), once; only their SHA-256 is stored."""
+    if cards is not None:
+        check_file_target(cards)
     with _storage(db, None) as storage:
         name = election or storage.only_election()
         batch, tokens = storage.issue_tokens(name, role, n)
         if channel:
             proving.attest_issuance(storage, name, batch, channel)
+    page = "/moderate" if role == "moderator" else "/"
+    codes = [segno.make(f"{url.rstrip('/')}{page}#t={t}" if url else t, error="m") for t in tokens]
     if qr is not None:
         qr.mkdir(parents=True, exist_ok=True)
-        for i, token in enumerate(tokens, start=1):
-            segno.make(token, error="m").save(str(qr / f"{batch}-{i:05d}.png"), scale=8, border=4)
+        for i, code in enumerate(codes, start=1):
+            code.save(str(qr / f"{batch}-{i:05d}.png"), scale=8, border=4)
+    if cards is not None:
+        shown = [{"token": t, "qr": c.svg_data_uri(border=2)} for t, c in zip(tokens, codes, strict=True)]
+        write_text(cards, render("observe/cards.html.j2", cards=shown, role=role, batch=batch))
     click.echo(f"batch {batch}: {n} {role} tokens (revoke all with --batch {batch})", err=True)
     for token in tokens:
         click.echo(token)

@@ -25,6 +25,7 @@ from smartvote import __version__
 from smartvote.observe import proof_routes, schemas
 from smartvote.observe.photos import PhotoError, clean
 from smartvote.observe.settings import MAX_JSON_BYTES, MAX_PHOTO_BYTES, MAX_PHOTOS, Settings
+from smartvote.observe.site import add_pages
 from smartvote.observe.storage import Forbidden, Invalid, Principal, ServiceError, Storage
 from smartvote.protocols import form
 
@@ -143,12 +144,14 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     async def frame(who: Reader) -> dict[str, Any]:
         """The election's contests with their forms (lines, labels, rules) and choices."""
         got = await run_in_threadpool(store.frame, who.election)
+        names = await run_in_threadpool(store.choice_names, who.election)
         return {
             contest: {
                 "form": name,
                 "lines": [{"id": ln.id, "ru": ln.ru, "en": ln.en} for ln in form(name).lines],
                 "rules": [{"rule": r.relation.text, "severity": r.severity} for r in form(name).rules],
                 "choices": list(got.choices.get(contest, ())),
+                "names": names.get(contest, {}),
             }
             for contest, name in sorted(got.forms.items())
         }
@@ -288,6 +291,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     # -- the proofs' routes (issue 19): roots, receipts, proofs, evidence packs --
     proof_routes.install(app, store, principal)
+    add_pages(app)
 
     app.add_middleware(_RequestLog)
     app.add_middleware(BodyLimit)

@@ -434,6 +434,18 @@ class Storage:
             self._frames[election] = frame
         return frame
 
+    def choice_names(self, election: str) -> dict[str, dict[str, str]]:
+        """Each contest's choices by id with their names (party or candidate), for the observers' form."""
+        ch = self.t("choices")
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(ch.c.contest, ch.c.choice, ch.c.name).where(ch.c.election == election)
+            )
+            out: dict[str, dict[str, str]] = {}
+            for contest, choice, name in rows:
+                out.setdefault(contest, {})[choice] = name
+        return out
+
     def submit(self, principal: Principal, payload: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
         """Store a protocol; returns (created, its record). Idempotent on (id, content)."""
         frame = self.frame(principal.election)
