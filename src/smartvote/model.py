@@ -361,9 +361,8 @@ def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
     station_ids = _keys(stations, ("station_id",))
     if pc.count_distinct(station_ids).as_py() == len(stations):  # ids unique across contests
         at = _positions(_keys(rows, ("station_id",)), station_ids)
-        same = np.asarray(
-            stations["contest"].to_numpy(object)[np.maximum(at, 0)] == rows["contest"].to_numpy(object)
-        )
+        there = pc.take(_keys(stations, ("contest",)), pa.array(np.maximum(at, 0)))
+        same = pc.fill_null(pc.equal(there, _keys(rows, ("contest",))), False).to_numpy(zero_copy_only=False)
         return np.where((at >= 0) & same, at, -1)
     ids, contests = station_ids.unique(), _keys(stations, ("contest",)).unique()
 
