@@ -10,7 +10,7 @@ LOCAL_MIRROR := $(wildcard $(abspath ../shared/data/russia-federal))
 CHROMIUM := /usr/bin/chromium
 MINISIGN := /usr/bin/minisign
 
-.PHONY: demo test lint setup browser
+.PHONY: demo test lint setup browser postgres
 
 setup: $(VENV)/.installed
 
@@ -36,5 +36,11 @@ browser:
 	@test -x $(MINISIGN) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y minisign; }
 
-test: lint browser
+# The observer service's storage tests run against PostgreSQL on 127.0.0.1:5432 as well as
+# SQLite: start the local cluster when it is installed but stopped (Debian's pg_ctlcluster).
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
+
+test: lint browser postgres
 	$(BIN)/pytest
