@@ -7,8 +7,10 @@ in :mod:`smartvote.forensics`; the store is not needed once :func:`read_contest`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +20,15 @@ from smartvote.data.importers.tabular import read_table_file
 from smartvote.errors import InputError, SmartvoteError
 from smartvote.forensics.coincidence import CoincidenceResult, coincidences
 from smartvote.forensics.inputs import StationArrays, station_arrays
+from smartvote.forensics.integer import integer_test
 from smartvote.forensics.kireev import KireevResult, kireev_test
+from smartvote.forensics.ranking import RankInput, Ranking, SignalFunction, combined_null, rank
 from smartvote.forensics.remote import RemoteResult, remote_vs_paper
 from smartvote.forensics.scanners import ScannerResult, scanner_excess
+from smartvote.forensics.shpilkin import estimate
+from smartvote.forensics.validation import election_rng, simulation_arrays
 from smartvote.model import SCANNER
+from smartvote.synthetic import Country, simulate
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,3 +136,76 @@ def attach_scanners(store: Store, election_id: str, path: Path, region: str) -> 
     if region not in regions:
         raise SmartvoteError(f"{election_id} has no region {region!r}")
     return store.set_scanners(election_id, region, [int(n) for n in numbers])
+
+
+def rank_input(c: Contest, level: str) -> RankInput:
+    """The contest's stations labelled by region or by territorial commission."""
+    a = c.arrays
+    commission = np.array([f"{r} / {t}" for r, t in zip(a.region, c.tik, strict=True)], dtype=object)
+    return RankInput(a, a.region.astype(object) if level == "region" else commission, commission)
+
+
+def synthetic_null(
+    stations: int, units: int, level: str, elections: int, seed: int, signals: Sequence[SignalFunction]
+) -> np.ndarray:
+    """The combined z of clean synthetic elections shaped like the contest (as many stations,
+    about as many units), drawn with the default country's other parameters."""
+    per_unit = max(stations / max(units, 1), 10.0)
+    country = Country(stations_per_region=per_unit) if level == "region" else Country(stations_per_commission=per_unit)
+    inputs = []
+    for i in range(elections):
+        sim = simulate(stations, election_rng(seed, i), country)
+        g = sim.geography
+        commission = (g.region.astype(str) + " / " + g.commission.astype(str)).astype(object)
+        unit = g.region.astype(str).astype(object) if level == "region" else commission
+        inputs.append(RankInput(simulation_arrays(sim), unit, commission))
+    return combined_null(inputs, signals)
+
+
+def rank_of(
+    c: Contest, level: str, signals: Sequence[SignalFunction], *, null_elections: int = 5, seed: int = 0
+) -> Ranking:
+    """The ranking of the contest's units, read against clean synthetic elections like it."""
+    r = rank_input(c, level)
+    null = synthetic_null(int(c.ordinary.sum()), len(r.units), level, null_elections, seed, signals)
+    return rank(r, signals, null)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One election's headline forensic figures (its default contest)."""
+
+    election_id: str
+    title: str
+    contest: str
+    stations: int
+    integer_excess: float
+    integer_z: float
+    anomalous_votes: float
+    turnout_pct: float
+    leader_pct: float
+    clean_turnout_pct: float
+    clean_leader_pct: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def history_row(c: Contest, title: str) -> HistoryRow:
+    """The integer test and Shpilkin's estimate of one contest, as a row of the history."""
+    a, m = c.arrays, c.ordinary
+    test = integer_test(a.registered[m], a.issued[m], a.boxes[m], a.leader[m]).get()
+    s = estimate(a)
+    return HistoryRow(
+        election_id=c.election_id,
+        title=title,
+        contest=c.contest,
+        stations=int(a.has_protocol.sum()),
+        integer_excess=test.excess,
+        integer_z=test.z,
+        anomalous_votes=s.anomalous_votes,
+        turnout_pct=s.total.turnout_pct,
+        leader_pct=s.total.leader_pct,
+        clean_turnout_pct=s.total.clean_turnout_pct,
+        clean_leader_pct=s.total.clean_leader_pct,
+    )
