@@ -81,7 +81,9 @@ def test_identical_expectation_equals_brute_force() -> None:
         if valid[i] == valid[j]:
             v = int(valid[i])
             brute += sum(
-                stats.multinomial.pmf([a, b, v - a - b], v, rate) ** 2 for a in range(v + 1) for b in range(v + 1 - a)
+                stats.multinomial.pmf([a, b, v - a - b], v, rate) ** 2
+                for a in range(v + 1)
+                for b in range(v + 1 - a)
             )
     assert observed == brute_observed >= 1
     assert expected == pytest.approx(brute, rel=1e-9)
@@ -107,7 +109,8 @@ def test_identical_expectation_equals_brute_force() -> None:
     )
     assert same_expected == pytest.approx(brute_same, rel=1e-9)
     keys = [
-        (int(np.rint(10_000 * valid[i] / registered[i])), int(np.rint(10_000 * votes[i, 0] / valid[i]))) for i in idx
+        (int(np.rint(10_000 * valid[i] / registered[i])), int(np.rint(10_000 * votes[i, 0] / valid[i])))
+        for i in idx
     ]
     assert same_observed == sum(keys[a] == keys[b] for a, b in itertools.combinations(range(len(idx)), 2))
 
@@ -117,10 +120,14 @@ def test_online_vs_paper_2021(real_store: Store, raw2021: pd.DataFrame) -> None:
     ur = next(c for c in raw.columns if UR in c)
     valid = next(c for c in raw.columns if c.startswith("Число действительных"))
     invalid = next(c for c in raw.columns if c.startswith("Число недействительных"))
-    moscow_deg = (raw["region"] == "город Москва") & raw["uik"].astype(str).str.fullmatch(r"(УИК №)?50(0[1-9]|1[0-5])")
+    moscow_deg = (raw["region"] == "город Москва") & raw["uik"].astype(str).str.fullmatch(
+        r"(УИК №)?50(0[1-9]|1[0-5])"
+    )
     remote = (raw["tik"] == "Дистанционное электронное голосование") | moscow_deg
     assert remote.sum() == 33
-    raw = raw.assign(ballots=raw[valid] + raw[invalid], district=raw["oik"].str.extract(r"(\d+)")[0].astype(int))
+    raw = raw.assign(
+        ballots=raw[valid] + raw[invalid], district=raw["oik"].str.extract(r"(\d+)")[0].astype(int)
+    )
     online = raw[remote].groupby("district")[[ur, "ballots"]].sum()
     paper = raw[~remote & raw["district"].isin(online.index)].groupby("district")[[ur, "ballots"]].sum()
     online_pct, paper_pct = 100 * online[ur] / online["ballots"], 100 * paper[ur] / paper["ballots"]
@@ -161,7 +168,15 @@ def test_bashkortostan_2018_scanners(federal_zip: object, data_dir: Path, tmp_pa
     votes = tables.votes[tables.votes["station_id"].isin(stations["station_id"])]
     store = Store(tmp_path / "s.duckdb")
     store.add_election(replace(tables, stations=stations, votes=votes))
-    assert attach_scanners(store, tables.election.election_id, data_dir / "russia-federal" / "bashkortostan-2018-scanners.csv", region) == 219
+    assert (
+        attach_scanners(
+            store,
+            tables.election.election_id,
+            data_dir / "russia-federal" / "bashkortostan-2018-scanners.csv",
+            region,
+        )
+        == 219
+    )
     contest = read_contest(store, tables.election.election_id, str(tables.contests["contest"].iloc[0]))
     store.close()
     naive = scanners_of(contest, exclude_special=False)
@@ -178,12 +193,20 @@ def _rank_input(sim: object) -> RankInput:
 
 
 def test_fraud_confined_to_chosen_regions() -> None:
-    sim = simulate(8000, 3, Country(stations_per_region=400), Fraud(stuffing=0.05, round_share=0.05), fraud_regions=(2, 5))
+    sim = simulate(
+        8000,
+        3,
+        Country(stations_per_region=400),
+        Fraud(stuffing=0.05, round_share=0.05),
+        fraud_regions=(2, 5),
+    )
     touched = (sim.truth.stuffed > 0) | (sim.truth.rounded_share >= 0)
     assert touched.any() and set(np.unique(sim.geography.region[touched])) == {2, 5}
     for code in (2, 5):  # each region stuffs 5% of its own leader's votes (in expectation)
         inside = sim.geography.region == code
-        assert sim.truth.stuffed[inside].sum() == pytest.approx(0.05 * sim.clean.leader[inside].sum(), rel=0.15)
+        assert sim.truth.stuffed[inside].sum() == pytest.approx(
+            0.05 * sim.clean.leader[inside].sum(), rel=0.15
+        )
 
 
 def test_ranking_finds_regions_better_than_chance() -> None:
@@ -191,12 +214,18 @@ def test_ranking_finds_regions_better_than_chance() -> None:
     leader's votes at the top 20% turnout stations of 5 regions. Chance puts 5 x 10/80 = 0.625 of
     them in the top 10 per election (5 over 8 elections); measured 11 (benchmark: see docs)."""
     country = Country(stations_per_region=250)
-    null = combined_null([_rank_input(simulate(20_000, election_rng(1, i), country)) for i in range(3)], FAST_SIGNALS)
+    null = combined_null(
+        [_rank_input(simulate(20_000, election_rng(1, i), country)) for i in range(3)], FAST_SIGNALS
+    )
     found = 0
     for i in range(8):
         rng = election_rng(2, i)
         regions = tuple(int(x) for x in rng.choice(80, 5, replace=False))
-        result = rank(_rank_input(simulate(20_000, rng, country, Fraud(stuffing=0.05), fraud_regions=regions)), FAST_SIGNALS, null)
+        result = rank(
+            _rank_input(simulate(20_000, rng, country, Fraud(stuffing=0.05), fraud_regions=regions)),
+            FAST_SIGNALS,
+            null,
+        )
         found += len(set(map(str, regions)) & set(result.top(10)))
         assert ((result.table["p_calibrated"] > 0) & (result.table["p_calibrated"] <= 1)).all()
     assert found >= 9
@@ -204,7 +233,9 @@ def test_ranking_finds_regions_better_than_chance() -> None:
 
 def test_rank_and_history_commands(home: Path) -> None:
     runner = CliRunner()
-    out = runner.invoke(main, ["simulate-election", "--stations", "4000", "--as", "syn", "--stuffing", "0.05"])
+    out = runner.invoke(
+        main, ["simulate-election", "--stations", "4000", "--as", "syn", "--stuffing", "0.05"]
+    )
     assert out.exit_code == 0, out.output
     out = runner.invoke(main, ["rank", "syn", "--signals", "fast", "--null", "1", "--json"])
     assert out.exit_code == 0, out.output

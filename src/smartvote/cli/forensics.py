@@ -49,8 +49,26 @@ def kireev(election_id: str, contest: str | None, as_json: bool) -> None:
         echo_json(result.to_json())
         return
     flags = result.flags.assign(choice=lambda f: f["choice"].map(short_name))
-    console.print(f"{len(flags)} flags of {len(result.table)} commission x choice cells (rule: 1s > 20, 2s > 20, 0s < 10)")
-    _print(flags[["region", "tik", "choice", "stations", "zeros", "ones", "twos", "expected_zeros", "p_zeros", "p_small"]])
+    console.print(
+        f"{len(flags)} flags of {len(result.table)} commission x choice cells "
+        "(rule: 1s > 20, 2s > 20, 0s < 10)"
+    )
+    _print(
+        flags[
+            [
+                "region",
+                "tik",
+                "choice",
+                "stations",
+                "zeros",
+                "ones",
+                "twos",
+                "expected_zeros",
+                "p_zeros",
+                "p_small",
+            ]
+        ]
+    )
 
 
 @main.command("coincidences")
@@ -67,11 +85,21 @@ def coincidences(election_id: str, contest: str | None, top: int, as_json: bool)
         return
     j = result.to_json()
     console.print(
-        f"identical vote vectors: {j['identical']['observed']} pairs, expected {j['identical']['expected']:.1f}; "
+        f"identical vote vectors: {j['identical']['observed']} pairs, "
+        f"expected {j['identical']['expected']:.1f}; "
         f"same turnout and share to 0.01 pp: {j['same_turnout_share']['observed']} pairs, "
         f"expected {j['same_turnout_share']['expected']:.1f}"
     )
-    cols = ["region", "tik", "stations", "identical", "identical_expected", "p_identical", "same", "same_expected"]
+    cols = [
+        "region",
+        "tik",
+        "stations",
+        "identical",
+        "identical_expected",
+        "p_identical",
+        "same",
+        "same_expected",
+    ]
     _print(result.table.sort_values("p_identical").head(top)[cols])
 
 
@@ -93,7 +121,11 @@ def online(election_id: str, contest: str | None, as_json: bool) -> None:
         f"online above paper in {t['online_above_paper']} (online voters differ, and online voting "
         "can itself be manipulated)"
     )
-    _print(result.table[["region", "unit", "online_pct", "paper_pct", "online_ballots", "paper_ballots"]].round(2))
+    _print(
+        result.table[["region", "unit", "online_pct", "paper_pct", "online_ballots", "paper_ballots"]].round(
+            2
+        )
+    )
 
 
 @main.command("attach-scanners")
@@ -105,7 +137,9 @@ def attach_scanners_(election_id: str, path: Path, region: str) -> None:
     """Mark the stations of a region that counted with scanners (a CSV with a `uik` column)."""
     with Store() as store:
         marked = attach_scanners(store, election_id, path, region)
-    console.print(f"{election_id}: {marked} stations of {region} marked as counted by scanner, the others by hand")
+    console.print(
+        f"{election_id}: {marked} stations of {region} marked as counted by scanner, the others by hand"
+    )
 
 
 @main.command("scanners")
@@ -152,7 +186,13 @@ def scanners(election_id: str, contest: str | None, keep_special: bool, as_json:
 @_JSON
 @reports_errors
 def rank(
-    election_id: str, contest: str | None, level: str, signals: str, null_elections: int, top: int, as_json: bool
+    election_id: str,
+    contest: str | None,
+    level: str,
+    signals: str,
+    null_elections: int,
+    top: int,
+    as_json: bool,
 ) -> None:
     """Rank regions or territorial commissions by every forensic signal (Stouffer's z,
     calibrated on clean synthetic elections)."""
@@ -175,14 +215,13 @@ def rank(
 def history(as_json: bool) -> None:
     """Every imported election's integer excess and z, Shpilkin's anomalous votes, official and
     clean turnout and leader's share."""
-    rows = []
     with Store.reading() as store:
         elections = store.elections
         contests = [
-            (row.election_id, row.title, read_contest(store, row.election_id, choose_contest(store, row.election_id, None)))
-            for row in elections.itertuples()
+            (read_contest(store, str(eid), choose_contest(store, str(eid), None)), str(title))
+            for eid, title in zip(elections["election_id"], elections["title"], strict=True)
         ]
-    rows = [history_row(c, title) for _, title, c in contests]
+    rows = [history_row(c, title) for c, title in contests]
     if as_json:
         echo_json([r.to_json() for r in rows])
         return

@@ -32,7 +32,7 @@ pi)`` with the commission's turnout ``tau`` and leader's share ``pi``, independe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -66,7 +66,11 @@ def collision_probability(v: int, p: np.ndarray) -> float:
         offset += int(kept[0])
         product = product[: v + 1 - offset]
     at = v - offset
-    return float(product[at] / np.exp(2 * (v * np.log(v) - v - log_factorial[v]))) if 0 <= at < len(product) else 0.0
+    return (
+        float(product[at] / np.exp(2 * (v * np.log(v) - v - log_factorial[v])))
+        if 0 <= at < len(product)
+        else 0.0
+    )
 
 
 def _cell_pmfs(n: np.ndarray, rate: float) -> sparse.csr_matrix:
@@ -119,7 +123,9 @@ def identical_vectors(c: Commission) -> tuple[int, float]:
     p = c.votes.sum(axis=0) / total
     values, counts = np.unique(c.valid, return_counts=True)
     expected = sum(
-        n * (n - 1) / 2 * collision_probability(int(v), p) for v, n in zip(values, counts, strict=True) if n > 1
+        n * (n - 1) / 2 * collision_probability(int(v), p)
+        for v, n in zip(values, counts, strict=True)
+        if n > 1
     )
     return observed, float(expected)
 
@@ -129,7 +135,12 @@ def same_turnout_share(c: Commission) -> tuple[int, float]:
     ok = (c.registered > 0) & (c.valid > 0)
     if ok.sum() < 2:
         return 0, 0.0
-    reg, iss, val, lead = c.registered[ok], np.minimum(c.issued[ok], c.registered[ok]), c.valid[ok], c.leader[ok]
+    reg, iss, val, lead = (
+        c.registered[ok],
+        np.minimum(c.issued[ok], c.registered[ok]),
+        c.valid[ok],
+        c.leader[ok],
+    )
     observed = _pairs_equal(np.column_stack([_cells(iss, reg), _cells(lead, val)]))
     t = _cell_pmfs(reg, iss.sum() / reg.sum())
     s = _cell_pmfs(val, lead.sum() / val.sum())
@@ -167,7 +178,10 @@ class CoincidenceResult:
         return {
             "method": "coincidences",
             "commissions": len(t),
-            "identical": {"observed": int(t["identical"].sum()), "expected": float(t["identical_expected"].sum())},
+            "identical": {
+                "observed": int(t["identical"].sum()),
+                "expected": float(t["identical_expected"].sum()),
+            },
             "same_turnout_share": {
                 "observed": int(t["same"].sum()),
                 "expected": float(t["same_expected"].sum()),
@@ -188,7 +202,8 @@ def coincidences(
     ``registered``, ``issued``, ``valid``, ``leader`` and ``votes`` (stations x choices)."""
     keys = pd.DataFrame({"region": region, "tik": tik}).fillna("(none)")
     rows = []
-    for (reg, com), index in keys.groupby(["region", "tik"], sort=True).indices.items():
+    for key, index in keys.groupby(["region", "tik"], sort=True).indices.items():
+        reg, com = cast(tuple[str, str], key)  # grouped by two columns
         c = Commission(**{k: v[index] for k, v in commission_of.items()})
         identical, identical_expected = identical_vectors(c)
         same, same_expected = same_turnout_share(c)
@@ -207,6 +222,8 @@ def coincidences(
                 row[f"round_{name}_expected"] = exp
         rows.append(row)
     table = pd.DataFrame(rows)
-    table["p_identical"] = poisson_upper(table["identical"].to_numpy(), table["identical_expected"].to_numpy())
+    table["p_identical"] = poisson_upper(
+        table["identical"].to_numpy(), table["identical_expected"].to_numpy()
+    )
     table["p_same"] = poisson_upper(table["same"].to_numpy(), table["same_expected"].to_numpy())
     return CoincidenceResult(table)

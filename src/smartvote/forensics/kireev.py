@@ -24,7 +24,7 @@ not explained by stations differing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -125,9 +125,10 @@ def kireev_test(
     keys = pd.DataFrame({"region": region, "tik": tik}).fillna("(none)")
     parts: list[dict[str, np.ndarray]] = []
     labels: list[tuple[str, str, int]] = []
-    for (reg, com), index in keys.groupby(["region", "tik"], sort=True).indices.items():
+    for key, index in keys.groupby(["region", "tik"], sort=True).indices.items():
+        reg, com = cast(tuple[str, str], key)  # grouped by two columns
         parts.append(_commission(votes[index], valid[index]))
-        labels.append((reg, com, len(index)))
+        labels.append((str(reg), str(com), len(index)))
     k = len(choice_names)
     table = pd.DataFrame(
         {
@@ -138,5 +139,7 @@ def kireev_test(
             **{name: np.concatenate([p[name] for p in parts]) for name in parts[0]},
         }
     )
-    table["flagged"] = (table["ones"] > MORE_THAN) & (table["twos"] > MORE_THAN) & (table["zeros"] < FEWER_THAN)
+    table["flagged"] = (
+        (table["ones"] > MORE_THAN) & (table["twos"] > MORE_THAN) & (table["zeros"] < FEWER_THAN)
+    )
     return KireevResult(table)

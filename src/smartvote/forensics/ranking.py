@@ -91,7 +91,12 @@ def shpilkin_signal(r: RankInput) -> Signal:
     share = pd.Series({u: v / max(float(registered.get(u, 0)), 1.0) for u, v in votes.items()})
     mad = MAD_SCALE * float(np.median(np.abs(share - share.median()))) or float(share.std()) or 1.0
     z = ((share - share.median()) / mad).clip(-Z_CLIP, Z_CLIP)
-    return Signal("shpilkin", "Shpilkin's anomalous votes (turnout-bin extrapolation)", z.to_dict(), votes)
+    return Signal(
+        "shpilkin",
+        "Shpilkin's anomalous votes (turnout-bin extrapolation)",
+        {str(u): float(v) for u, v in z.items()},
+        votes,
+    )
 
 
 def kireev_signal(r: RankInput) -> Signal:
@@ -99,10 +104,14 @@ def kireev_signal(r: RankInput) -> Signal:
     larger of the two exact tails (both must be small), Bonferroni over the unit's cells."""
     a, m = r.arrays, r.arrays.has_protocol
     table = kireev_test(r.unit[m], r.commission[m], a.choice_votes[m], a.valid[m], a.choice_names).table
-    cell_p = np.maximum(table["p_zeros"], table["p_small"])
+    cell_p = pd.Series(np.maximum(table["p_zeros"], table["p_small"]), index=table.index)
     grouped = cell_p.groupby(table["region"])
-    p = np.minimum(1.0, grouped.min() * grouped.size())
-    return Signal("kireev", "Kireev's small-count pattern, exact binomial tails", dict(zip(p.index, z_of_p(p.to_numpy()))))
+    p = (grouped.min() * grouped.size()).clip(upper=1.0)
+    return Signal(
+        "kireev",
+        "Kireev's small-count pattern, exact binomial tails",
+        dict(zip(p.index, z_of_p(p.to_numpy()), strict=True)),
+    )
 
 
 def identical_signal(r: RankInput) -> Signal:
@@ -118,10 +127,19 @@ def identical_signal(r: RankInput) -> Signal:
     table = coincidences(r.unit[m], r.commission[m], arrays, rounds=False).table
     sums = table.groupby("region")[["identical", "identical_expected"]].sum()
     p = poisson_upper(sums["identical"].to_numpy(), sums["identical_expected"].to_numpy())
-    return Signal("identical", "identical vote vectors, exact multinomial expectation", dict(zip(sums.index, z_of_p(p))))
+    return Signal(
+        "identical",
+        "identical vote vectors, exact multinomial expectation",
+        dict(zip(sums.index, z_of_p(p), strict=True)),
+    )
 
 
-DEFAULT_SIGNALS: tuple[SignalFunction, ...] = (integer_signal, shpilkin_signal, kireev_signal, identical_signal)
+DEFAULT_SIGNALS: tuple[SignalFunction, ...] = (
+    integer_signal,
+    shpilkin_signal,
+    kireev_signal,
+    identical_signal,
+)
 #: The signals that are cheap enough for calibrating on many synthetic elections.
 FAST_SIGNALS: tuple[SignalFunction, ...] = (integer_signal, shpilkin_signal)
 
@@ -133,7 +151,9 @@ def combined(signals: Sequence[Signal], units: Sequence[str]) -> pd.DataFrame:
     for s in signals:
         frame[f"z_{s.name}"] = pd.Series(s.z, dtype=float).reindex(frame.index).fillna(0.0)
         if s.anomalous_votes is not None:
-            frame["anomalous_votes"] = pd.Series(s.anomalous_votes, dtype=float).reindex(frame.index).fillna(0.0)
+            frame["anomalous_votes"] = (
+                pd.Series(s.anomalous_votes, dtype=float).reindex(frame.index).fillna(0.0)
+            )
     z_columns = [f"z_{s.name}" for s in signals]
     frame["z"] = frame[z_columns].sum(axis=1) / np.sqrt(len(z_columns))
     return frame
@@ -141,9 +161,7 @@ def combined(signals: Sequence[Signal], units: Sequence[str]) -> pd.DataFrame:
 
 def combined_null(inputs: Sequence[RankInput], signals: Sequence[SignalFunction]) -> np.ndarray:
     """The combined z of every unit of clean elections: the null the ranking is read against."""
-    return np.concatenate(
-        [combined([f(r) for f in signals], r.units)["z"].to_numpy() for r in inputs]
-    )
+    return np.concatenate([combined([f(r) for f in signals], r.units)["z"].to_numpy() for r in inputs])
 
 
 @dataclass(frozen=True, eq=False)

@@ -73,5 +73,7 @@ def remote_vs_paper(
     )
     table[["paper_leader", "paper_ballots"]] = table[["paper_leader", "paper_ballots"]].fillna(0)
     table["online_pct"] = 100.0 * table["online_leader"] / table["online_ballots"]
-    table["paper_pct"] = 100.0 * table["paper_leader"] / table["paper_ballots"].where(table["paper_ballots"] > 0)
+    table["paper_pct"] = (
+        100.0 * table["paper_leader"] / table["paper_ballots"].where(table["paper_ballots"] > 0)
+    )
     return RemoteResult(table.reset_index(drop=True), "district" if by_district else "region")

@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartvote.data.store import Store
 from smartvote.data.importers.tabular import read_table_file
+from smartvote.data.store import Store
 from smartvote.errors import InputError, SmartvoteError
 from smartvote.forensics.coincidence import CoincidenceResult, coincidences
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.integer import integer_test
 from smartvote.forensics.kireev import KireevResult, kireev_test
-from smartvote.forensics.ranking import RankInput, Ranking, SignalFunction, combined_null, rank
+from smartvote.forensics.ranking import Ranking, RankInput, SignalFunction, combined_null, rank
 from smartvote.forensics.remote import RemoteResult, remote_vs_paper
 from smartvote.forensics.scanners import ScannerResult, scanner_excess
 from smartvote.forensics.shpilkin import estimate
@@ -62,7 +62,10 @@ def read_contest(store: Store, election_id: str, contest: str) -> Contest:
         contest,
         arrays,
         tik=stations["tik"].fillna("(none)").to_numpy(object),
-        district=stations["district"].astype(object).where(stations["district"].notna(), None).to_numpy(object),
+        district=stations["district"]
+        .astype(object)
+        .where(stations["district"].notna(), None)
+        .to_numpy(object),
         scanner=stations[SCANNER].astype(object).where(stations[SCANNER].notna(), None).to_numpy(object),
     )
 
@@ -151,7 +154,11 @@ def synthetic_null(
     """The combined z of clean synthetic elections shaped like the contest (as many stations,
     about as many units), drawn with the default country's other parameters."""
     per_unit = max(stations / max(units, 1), 10.0)
-    country = Country(stations_per_region=per_unit) if level == "region" else Country(stations_per_commission=per_unit)
+    country = (
+        Country(stations_per_region=per_unit)
+        if level == "region"
+        else Country(stations_per_commission=per_unit)
+    )
     inputs = []
     for i in range(elections):
         sim = simulate(stations, election_rng(seed, i), country)
