@@ -247,3 +247,37 @@ def test_rank_and_history_commands(home: Path) -> None:
     assert row["election_id"] == "syn" and row["anomalous_votes"] > 0
     out = runner.invoke(main, ["scanners", "syn"])
     assert out.exit_code == 1 and "attach-scanners" in out.output
+
+
+def test_report_has_the_practitioners_sections(real_store: Store, tmp_path: Path) -> None:
+    from browser import chromium
+
+    from smartvote.pages.report import write_report
+    from smartvote.pipelines.report import analyse_inputs, read_inputs
+
+    inputs = read_inputs(real_store, "russia-duma-2021", "federal-list")
+    files = write_report(analyse_inputs(inputs, practitioners=True), tmp_path / "report")
+    doc = json.loads(files.json.read_text(encoding="utf-8"))
+    p = doc["practitioners"]
+    assert len(p["kireev"]["flags"]) == 11
+    assert (
+        round(p["remote"]["total"]["online_pct"], 2) == 47.02
+        and p["remote"]["total"]["online_above_paper"] == 28
+    )
+    assert len(p["ranking"]["units"]) == 85 and p["ranking"]["null"]["units"] > 0
+    assert {"ranking", "online"} <= set(doc["figures"])
+    with chromium() as browser:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(files.html.as_uri())
+        assert errors == []
+        for section in ("ranking", "kireev", "online"):
+            assert page.locator(f"details#{section}").count() == 1
+            assert page.locator(f'nav.toc a[href="#{section}"]').count() == 1
+        assert page.locator("#kireev-table tbody tr").count() == 11
+        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+        assert len(widths) == 5 and min(widths) > 0
+        page.locator("details#kireev > summary").click()  # folds
+        assert page.locator("details#kireev").get_attribute("open") is None

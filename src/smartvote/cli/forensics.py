@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -209,6 +210,12 @@ def rank(
     _print(result.table.head(top).reset_index().round(3))
 
 
+def _year(election_id: str) -> tuple[str, str]:
+    """Elections in the order of the year in their id (``russia-duma-2021``), then by id."""
+    found = re.search(r"(19|20)\d\d", election_id)
+    return (found.group(0) if found else "9999", election_id)
+
+
 @main.command("history")
 @_JSON
 @reports_errors
@@ -221,7 +228,7 @@ def history(as_json: bool) -> None:
             (read_contest(store, str(eid), choose_contest(store, str(eid), None)), str(title))
             for eid, title in zip(elections["election_id"], elections["title"], strict=True)
         ]
-    rows = [history_row(c, title) for c, title in contests]
+    rows = sorted((history_row(c, title) for c, title in contests), key=lambda r: _year(r.election_id))
     if as_json:
         echo_json([r.to_json() for r in rows])
         return

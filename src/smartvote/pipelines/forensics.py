@@ -22,7 +22,8 @@ from smartvote.forensics.coincidence import CoincidenceResult, coincidences
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.integer import integer_test
 from smartvote.forensics.kireev import KireevResult, kireev_test
-from smartvote.forensics.ranking import Ranking, RankInput, SignalFunction, combined_null, rank
+from smartvote.forensics.practitioners import Practitioners
+from smartvote.forensics.ranking import FAST_SIGNALS, Ranking, RankInput, SignalFunction, combined_null, rank
 from smartvote.forensics.remote import RemoteResult, remote_vs_paper
 from smartvote.forensics.scanners import ScannerResult, scanner_excess
 from smartvote.forensics.shpilkin import estimate
@@ -57,6 +58,13 @@ def read_contest(store: Store, election_id: str, contest: str) -> Contest:
     arrays = station_arrays(
         stations, store.table("votes", election_id, contest), store.table("choices", election_id, contest)
     )
+    return labelled_contest(election_id, contest, arrays, stations)
+
+
+def labelled_contest(
+    election_id: str, contest: str, arrays: StationArrays, stations: pd.DataFrame
+) -> Contest:
+    """A contest's arrays with the labels of its ``stations`` table (same order)."""
     return Contest(
         election_id,
         contest,
@@ -178,6 +186,20 @@ def rank_of(
     return rank(r, signals, null)
 
 
+def practitioners_of(c: Contest, *, null_elections: int = 2, seed: int = 0) -> Practitioners:
+    """The report's practitioners' section: Kireev, the ranking (the fast signals, by region,
+    or by commission in a single-region contest), online vs paper and scanners where possible."""
+    a = c.arrays
+    level = "region" if len(set(a.region.tolist())) > 1 else "tik"
+    has_scanners = any(s is not None for s in c.scanner[c.ordinary])
+    return Practitioners(
+        kireev=kireev_of(c),
+        ranking=rank_of(c, level, FAST_SIGNALS, null_elections=null_elections, seed=seed),
+        remote=remote_of(c) if a.remote[a.has_protocol].any() else None,
+        scanners=scanners_of(c) if has_scanners else None,
+    )
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     """One election's headline forensic figures (its default contest)."""
@@ -200,8 +222,8 @@ class HistoryRow:
 
 def history_row(c: Contest, title: str) -> HistoryRow:
     """The integer test and Shpilkin's estimate of one contest, as a row of the history."""
-    a, m = c.arrays, c.ordinary
-    test = integer_test(a.registered[m], a.issued[m], a.boxes[m], a.leader[m]).get()
+    a = c.arrays  # every station, remote included, as the report's integer test
+    test = integer_test(a.registered, a.issued, a.boxes, a.leader).get()
     s = estimate(a)
     return HistoryRow(
         election_id=c.election_id,

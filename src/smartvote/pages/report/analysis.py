@@ -15,6 +15,7 @@ import numpy as np
 from smartvote.forensics import shpilkin
 from smartvote.forensics.inputs import StationArrays
 from smartvote.forensics.integer import IntegerResult, IntegerTest, integer_test, integer_test_by_group
+from smartvote.forensics.practitioners import Practitioners
 from smartvote.model import Election
 
 #: ``progress(step, done, total)``: a long step reports how far it is.
@@ -50,6 +51,7 @@ class Analysis:
     group_by: str
     seed: int
     notes: tuple[str, ...] = ()  # what the source lacks (the catalogue's notes)
+    practitioners: Practitioners | None = None  # Kireev, ranking, online vs paper, scanners
 
     @property
     def leader(self) -> str:

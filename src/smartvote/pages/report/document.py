@@ -131,4 +131,5 @@ def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, An
         "group_by": analysis.group_by,
         "regions": [_region(analysis, i) for i in range(len(analysis.regions))],
         "figures": figures,
+        "practitioners": None if analysis.practitioners is None else analysis.practitioners.to_json(),
     }

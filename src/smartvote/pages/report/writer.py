@@ -10,7 +10,7 @@ from smartvote.atomic import atomic_files, output_folder
 from smartvote.jsonout import dumps
 from smartvote.pages.report.analysis import Analysis, Progress, no_progress
 from smartvote.pages.report.document import report_document
-from smartvote.pages.report.figures import FIGURES, png
+from smartvote.pages.report.figures import FIGURES, png, practitioner_figures
 from smartvote.pages.report.html import render_html
 
 
@@ -30,10 +30,11 @@ def write_report(analysis: Analysis, out: Path, progress: Progress = no_progress
     complete (:func:`smartvote.atomic.atomic_files`), so a failure leaves the old report whole."""
     output_folder(out)
     images: dict[str, bytes] = {}
-    for done, (name, draw) in enumerate(FIGURES.items()):
-        progress("figures", done, len(FIGURES))
+    drawn = {**FIGURES, **practitioner_figures(analysis)}
+    for done, (name, draw) in enumerate(drawn.items()):
+        progress("figures", done, len(drawn))
         images[name] = png(draw(analysis))
-    progress("figures", len(FIGURES), len(FIGURES))
+    progress("figures", len(drawn), len(drawn))
     document = report_document(analysis, {name: f"{name}.png" for name in images})
     html = render_html(document, images)
     with atomic_files(out) as staging:
