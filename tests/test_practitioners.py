@@ -251,7 +251,6 @@ def test_rank_and_history_commands(home: Path) -> None:
 
 def test_report_has_the_practitioners_sections(real_store: Store, tmp_path: Path) -> None:
     from browser import chromium
-
     from smartvote.pages.report import write_report
     from smartvote.pipelines.report import analyse_inputs, read_inputs
 

@@ -16,9 +16,9 @@ from smartvote.data.store import Store
 from smartvote.errors import SmartvoteError
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.shpilkin import PeakMethod
-from smartvote.pipelines.forensics import Contest, labelled_contest, practitioners_of
 from smartvote.model import Election
 from smartvote.pages.report.analysis import Analysis, Progress, analyse, no_progress
+from smartvote.pipelines.forensics import Contest, labelled_contest, practitioners_of
 
 
 def group_column(stations: pd.DataFrame) -> str:
