@@ -241,10 +241,13 @@ def test_rank_and_history_commands(home: Path) -> None:
     assert out.exit_code == 0, out.output
     payload = json.loads(out.output)
     assert payload["units"] and {s["name"] for s in payload["signals"]} == {"integer", "shpilkin"}
-    out = runner.invoke(main, ["history", "--json"])
+    out = runner.invoke(main, ["history", "--json", "--out", str(home / "history")])
     assert out.exit_code == 0, out.output
     (row,) = json.loads(out.output)
     assert row["election_id"] == "syn" and row["anomalous_votes"] > 0
+    page = (home / "history" / "history.html").read_text(encoding="utf-8")
+    assert page.count("<tr>") == 2 and "Synthetic election" in page
+    assert (home / "history" / "history.png").stat().st_size > 0
     out = runner.invoke(main, ["scanners", "syn"])
     assert out.exit_code == 1 and "attach-scanners" in out.output
 

@@ -9,10 +9,12 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from smartvote.atomic import output_folder
 from smartvote.cli import console, echo_json, main, reports_errors
 from smartvote.cli.data import choose_contest, short_name
 from smartvote.data.store import Store
 from smartvote.forensics.ranking import DEFAULT_SIGNALS, FAST_SIGNALS
+from smartvote.pages.history import write_history
 from smartvote.pipelines.forensics import (
     Contest,
     attach_scanners,
@@ -217,11 +219,18 @@ def _year(election_id: str) -> tuple[str, str]:
 
 
 @main.command("history")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write history.html and history.png (the trend in one figure) into this folder.",
+)
 @_JSON
 @reports_errors
-def history(as_json: bool) -> None:
+def history(out: Path | None, as_json: bool) -> None:
     """Every imported election's integer excess and z, Shpilkin's anomalous votes, official and
     clean turnout and leader's share."""
+    if out is not None:
+        output_folder(out)  # a bad --out fails before the work
     with Store.reading() as store:
         elections = store.elections
         contests = [
@@ -229,6 +238,8 @@ def history(as_json: bool) -> None:
             for eid, title in zip(elections["election_id"], elections["title"], strict=True)
         ]
     rows = sorted((history_row(c, title) for c, title in contests), key=lambda r: _year(r.election_id))
+    if out is not None:
+        write_history([r.to_json() for r in rows], out)
     if as_json:
         echo_json([r.to_json() for r in rows])
         return
