@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 # The public dataset files, when a copy lies beside the project (else: the cache or GitHub).
 LOCAL_MIRROR := $(wildcard $(abspath ../shared/data/russia-federal))
 
-# The browser tests drive Debian's Chromium (headless) through Playwright.
+# The browser tests drive Debian's Chromium (headless) through Playwright; the publication's
+# tests check signatures with Debian's minisign.
 CHROMIUM := /usr/bin/chromium
+MINISIGN := /usr/bin/minisign
 
 .PHONY: demo test lint setup browser
 
@@ -31,6 +33,8 @@ lint: setup
 browser:
 	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
+	@test -x $(MINISIGN) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y minisign; }
 
 test: lint browser
 	$(BIN)/pytest

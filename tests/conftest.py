@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,3 +53,17 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SMARTVOTE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("SMARTVOTE_MIRROR", raising=False)
     return tmp_path / "home"
+
+
+class SharedStore:
+    """Stands in for the ``Store`` class of a CLI module: every open, for writing or reading
+    (``Store.reading()``), gives the session's store, kept open across commands."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self) -> contextlib.AbstractContextManager[Store]:
+        return contextlib.nullcontext(self.store)
+
+    def reading(self) -> contextlib.AbstractContextManager[Store]:
+        return contextlib.nullcontext(self.store)

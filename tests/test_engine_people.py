@@ -4,7 +4,6 @@ files of ../shared/data/moscow-2019 made here with the csv module."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import unicodedata
@@ -19,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
+from conftest import SharedStore
 from smartvote.cli import main
 from smartvote.data.catalogue import MOSCOW_SOURCES
 from smartvote.data.importers.districts import (
@@ -350,7 +350,7 @@ def test_a_folder_without_the_files_is_one_line_error(home: Path, tmp_path: Path
 def test_moscow_backtest_from_the_cli(
     store_2016: Store, moscow: Path, home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(store_2016))
+    monkeypatch.setattr(engine_cli, "Store", SharedStore(store_2016))
     args = ["backtest", "moscow-2019", "--moscow", str(moscow), "--draws", "200"]
     result = CliRunner().invoke(main, [*args, "--json"])
     assert result.exit_code == 0, result.output

@@ -3,7 +3,6 @@ and the HTML page in headless Chromium. Reference figures are the issue's."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 
 import smartvote.cli.engine as engine_cli
 from browser import chromium, only_local, recorded_tab
+from conftest import SharedStore
 from smartvote.cli import main
 from smartvote.data.importers.tabular import read_table_file
 from smartvote.data.inputs import read_polls
@@ -51,7 +51,7 @@ def cli(
 ) -> Iterator[Any]:
     """The CLI on the session's real store (kept open) with the fitted scales cached."""
     monkeypatch.setenv("SMARTVOTE_HOME", str(engine_home))
-    monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+    monkeypatch.setattr(engine_cli, "Store", SharedStore(real_store))
 
     def run(*args: object) -> dict[str, Any]:
         result = CliRunner().invoke(main, [str(a) for a in args])
@@ -190,7 +190,7 @@ def page(
     out = tmp_path_factory.mktemp("engine-pages") / "spb-2021-city.html"
     with pytest.MonkeyPatch.context() as m:
         m.setenv("SMARTVOTE_HOME", str(engine_home))
-        m.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+        m.setattr(engine_cli, "Store", SharedStore(real_store))
         result = CliRunner().invoke(
             main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--html", str(out)]
         )
@@ -237,7 +237,7 @@ def test_an_adjustment_for_an_unknown_candidate_names_its_row(
     real_store: Store, engine_home: Path, training: Training, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SMARTVOTE_HOME", str(engine_home))
-    monkeypatch.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+    monkeypatch.setattr(engine_cli, "Store", SharedStore(real_store))
     file = tmp_path / "adjust.csv"
     file.write_text(
         "district,candidate,effect_pp,reason,source,published\n216,Nobody,5,crafted,none (test),2021-09-01\n",
@@ -291,7 +291,7 @@ def voter(
     out = tmp_path_factory.mktemp("voter-pages") / "spb-2021-city-voters.html"
     with pytest.MonkeyPatch.context() as m:
         m.setenv("SMARTVOTE_HOME", str(engine_home))
-        m.setattr(engine_cli, "Store", lambda: contextlib.nullcontext(real_store))
+        m.setattr(engine_cli, "Store", SharedStore(real_store))
         result = CliRunner().invoke(
             main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--voter-page", str(out), "--json"]
         )
@@ -330,9 +330,10 @@ def test_voter_page_finds_a_station_in_chromium_and_sends_nothing(
         for uik, contest in zip(sample["uik"], sample["contest"], strict=True):
             tab.fill("#number", uik)
             answer = tab.inner_text("#answer")
-            assert f"district {contest}" in answer and picks[contest] in answer, (uik, answer)
+            district = f"Законодательное собрание, округ № {contest.rsplit('-', 1)[1]}"  # Russian by default
+            assert f"Округ: {district}" in answer and picks[contest] in answer, (uik, answer)
         tab.fill("#number", "99999")
-        assert "No such station" in tab.inner_text("#answer")
+        assert "нет в списке" in tab.inner_text("#answer")
         # a script trying to report the station: the policy stops it before any request
         tab.evaluate("() => fetch('http://127.0.0.1:9/?station=1').catch(() => null)")
         quiet = browser.new_page(java_script_enabled=False)

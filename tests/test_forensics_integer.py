@@ -198,7 +198,9 @@ def test_excess_reproduces_the_published_monte_carlo(
 def test_monte_carlo_agrees_with_the_exact_expectation(federal_arrays: dict[str, StationArrays]) -> None:
     counts = _counts(federal_arrays["russia-duma-2021"])
     seen: list[tuple[int, int]] = []
-    simulated = integer_monte_carlo(*counts, draws=60, rng=2021, progress=lambda d, n: seen.append((d, n)))
+    simulated = integer_monte_carlo(
+        *counts, draws=60, rng=2021, progress=lambda step, d, n: seen.append((d, n))
+    )
     exact = integer_test(*counts)
     assert seen[-1] == (60, 60)
     for mc, ex in zip(simulated.tests, exact.tests, strict=True):

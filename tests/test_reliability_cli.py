@@ -116,11 +116,23 @@ def test_ctrl_c_before_the_write_says_nothing_was_written(
 def test_ctrl_c_during_start_up_is_one_line(home: Path) -> None:
     """A real process interrupted while it imports its modules (pandas, DuckDB, ...)."""
     process = start("list", home=home)
-    time.sleep(0.15)
+    _wait_until_importing(process.pid)  # past the interpreter's own start, inside smartvote's imports
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1, stderr
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+
+
+def _wait_until_importing(pid: int, library: str = "numpy") -> None:
+    """Until the process has begun loading ``library`` (the CLI's imports: pandas, DuckDB...),
+    read from its memory map: a fixed sleep raced with the interpreter's own start."""
+    maps = Path(f"/proc/{pid}/maps")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if library in maps.read_text():
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"the process never loaded {library}")
 
 
 def test_every_json_output_is_strict(imported: Path, tmp_path: Path) -> None:

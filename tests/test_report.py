@@ -44,7 +44,12 @@ def reports(real_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict
 def test_every_report_writes_its_files(reports: dict[str, ReportFiles]) -> None:
     for files in reports.values():
         assert files.html.name == "report.html" and files.json.name == "report.json"
-        assert {p.name for p in files.figures} == {"comet.png", "histograms.png", "shpilkin.png"}
+        assert {p.name for p in files.figures} == {
+            "comet.png",
+            "histograms.png",
+            "shpilkin.png",
+            "fingerprint.png",
+        }
         for png in files.figures:
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -52,7 +57,7 @@ def test_every_report_writes_its_files(reports: dict[str, ReportFiles]) -> None:
 def test_html_is_self_contained(reports: dict[str, ReportFiles]) -> None:
     for files in reports.values():
         html = files.html.read_text(encoding="utf-8")
-        assert html.count('src="data:image/png;base64,') == 3
+        assert html.count('src="data:image/png;base64,') == 4
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html)
         assert re.findall(r"<link[^>]*>", html) == ['<link rel="icon" href="data:,">']  # no favicon request
         assert "<script" not in html and "@import" not in html and "url(" not in html

@@ -82,3 +82,37 @@ def atomic_files(folder: Path) -> Iterator[Path]:
             os.replace(path, folder / path.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def check_folder_target(target: Path, replaceable: str) -> None:
+    """Refuse ``target`` before any work: a file in its place, or a folder that is neither empty
+    nor an earlier output (one holding the file ``replaceable``)."""
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: is a file, not a folder; choose another output path")
+    if target.is_dir() and any(target.iterdir()) and not (target / replaceable).is_file():
+        raise OutputError(f"{target}: exists and is not an earlier output; choose a new or empty folder")
+
+
+def write_folder(target: Path, files: dict[str, bytes], replaceable: str) -> Path:
+    """Write ``files`` (relative ``/`` paths -> bytes) as the whole content of folder ``target``:
+    they are written into a staging folder beside it and swapped in by two renames, so that a
+    reader sees the old folder or the new one, never a mixture. An existing ``target`` is
+    replaced only if it holds the file ``replaceable`` (an earlier output of the same command),
+    so that a mistyped path never deletes someone's folder."""
+    check_folder_target(target, replaceable)
+    parent = output_folder(target.resolve().parent)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.staging-"))
+    old = parent / f".{target.name}.old-{staging.name.rsplit('-', 1)[-1]}"
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        staging.chmod(0o755)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+    return target

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smartvote.errors import InputError
+from smartvote.protocols import importer_flags
 
 #: Protocol lines of a station, in the order of the official Russian protocol. Any of them may be
 #: null when a source does not report it (e.g. the 2020 vote reports only the total issued).
@@ -208,19 +209,10 @@ def flag_inconsistent(stations: pd.DataFrame) -> pd.Series:
     """The reasons (``;``-joined, empty when none) a station's protocol is internally inconsistent.
 
     Real protocols break the control relations of the official form; they are data, not
-    input errors, so they are flagged here for every method to see and decide on.
+    input errors, so they are flagged here for every method to see and decide on. The
+    relations are those of the protocol forms (``smartvote.protocols``) that carry a flag.
     """
-    issued = stations["ballots_issued"]
-    checks = {
-        REASON_BOXES_GT_ISSUED: boxes(stations) > issued,
-        REASON_ISSUED_GT_RECEIVED: issued > stations["ballots_received"],
-        REASON_ISSUED_GT_REGISTERED: issued > stations["registered"],
-        REASON_ZERO_REGISTERED: stations["registered"] == 0,
-    }
-    counted = ~stations["no_protocol"].to_numpy(bool)
-    return _reasons(
-        {r: hit.fillna(False).to_numpy(dtype=bool) & counted for r, hit in checks.items()}, stations.index
-    )
+    return importer_flags(stations, TOTALS)
 
 
 def finish(
@@ -366,7 +358,14 @@ def _positions(keys: pa.Array, among: pa.Array) -> np.ndarray:
 def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
     """The position in ``stations`` (unique keys) of each row's (contest, station_id), -1 where
     it has none: how votes are joined to their stations without per-row Python objects."""
-    ids, contests = _keys(stations, ("station_id",)).unique(), _keys(stations, ("contest",)).unique()
+    station_ids = _keys(stations, ("station_id",))
+    if pc.count_distinct(station_ids).as_py() == len(stations):  # ids unique across contests
+        at = _positions(_keys(rows, ("station_id",)), station_ids)
+        same = np.asarray(
+            stations["contest"].to_numpy(object)[np.maximum(at, 0)] == rows["contest"].to_numpy(object)
+        )
+        return np.where((at >= 0) & same, at, -1)
+    ids, contests = station_ids.unique(), _keys(stations, ("contest",)).unique()
 
     def code(frame: pd.DataFrame) -> np.ndarray:
         station = _positions(_keys(frame, ("station_id",)), ids)
@@ -439,7 +438,16 @@ def join_elections(base: ElectionTables, extra: ElectionTables, file: str) -> El
         base.choices,
         conform(pd.concat([base.votes, votes]), VOTE_COLUMNS),
     )
-    check_tables(tables, file)
+    # each part passed check_tables on its own and the choices are base's: only a station in
+    # both parts is left to refuse
+    st = tables.stations
+    _refuse_first(
+        file,
+        st,
+        st.duplicated(list(STATION_KEYS)),
+        "station",
+        lambda r: f"station {r['station_id']!r} is in both files",
+    )
     return tables
 
 

@@ -5,7 +5,8 @@
 - ``SMARTVOTE_MIRROR``: a base URL or folder holding the catalogue's files, instead of their
   pinned public sources (``fetch --mirror`` overrides it).
 - ``SMARTVOTE_LOCK_TIMEOUT``: seconds a writer waits for the store (default 30).
-- ``SMARTVOTE_OBSERVE_DB``: the observer service's database URL (default: SQLite under home).
+- ``SMARTVOTE_OBSERVE_DB``: the observer service's database URL (default: SQLite under home);
+  ``SMARTVOTE_OBSERVE_PHOTOS`` its photo folder (default: beside the database).
 """
 
 from __future__ import annotations
@@ -40,3 +41,8 @@ def lock_timeout() -> str | None:
 def observe_db() -> str | None:
     """``SMARTVOTE_OBSERVE_DB``, if set."""
     return os.environ.get("SMARTVOTE_OBSERVE_DB") or None
+
+
+def observe_photos() -> str | None:
+    """``SMARTVOTE_OBSERVE_PHOTOS``: the observer service's photo folder, if set."""
+    return os.environ.get("SMARTVOTE_OBSERVE_PHOTOS") or None

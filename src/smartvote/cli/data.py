@@ -87,7 +87,7 @@ def fetch(election_id: str, mirror: str | None) -> None:
             entry,
             settings.cache(),
             mirror or settings.mirror(),
-            lambda done, total: bar.update(task, completed=done, total=total),
+            lambda step, done, total: bar.update(task, completed=done, total=total),
         )
     (tables,) = read_paths(paths)
     for warning in reconcile(tables).warnings():

@@ -179,7 +179,7 @@ def scanners(election_id: str, contest: str | None, keep_special: bool, as_json:
     type=click.Choice(["all", "fast"]),
     default="all",
     show_default=True,
-    help="all: integer, Shpilkin, Kireev, identical protocols; fast: integer and Shpilkin.",
+    help="all: integer, Shpilkin, Kireev, identical protocols, fingerprint; fast: integer and Shpilkin.",
 )
 @click.option(
     "--null", "null_elections", type=click.IntRange(min=1), default=3, show_default=True,

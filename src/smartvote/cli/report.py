@@ -81,7 +81,7 @@ class _progress_bars:
     def __exit__(self, *exc: object) -> None:
         self.display.stop()
 
-    def __call__(self, step: str, done: int, total: int) -> None:
+    def __call__(self, step: str, done: int, total: int | None) -> None:
         if step not in self.tasks:
             self.tasks[step] = self.display.add_task(step, total=total)
         self.display.update(self.tasks[step], completed=done, total=total)

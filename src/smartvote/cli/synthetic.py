@@ -15,7 +15,9 @@ from rich.progress import MofNCompleteColumn, Progress
 from smartvote.atomic import atomic_file, check_file_target
 from smartvote.cli import FiniteFloat, main, progress_console, reports_errors
 from smartvote.data.store import Store
+from smartvote.forensics.klimek import ToolkitGrid
 from smartvote.forensics.validation import validate_integer, validate_shpilkin
+from smartvote.forensics.validation_fingerprint import MODES, validate_digits, validate_klimek
 from smartvote.synthetic import Country, Fraud, simulate_election
 from smartvote.synthetic.tables import describe_fraud
 
@@ -139,7 +141,7 @@ def simulate_election_(
 
 
 @main.command("validate")
-@click.argument("method", type=click.Choice(["integer", "shpilkin"]))
+@click.argument("method", type=click.Choice(["integer", "shpilkin", "klimek", "digits"]))
 @click.option(
     "--elections",
     type=click.IntRange(min=1),
@@ -160,6 +162,22 @@ def simulate_election_(
 @click.option(
     "--tolerance", type=FiniteFloat(0), default=0.1, show_default=True, help="shpilkin: relative error."
 )
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="model",
+    show_default=True,
+    help="klimek: elections drawn from the model itself, the generator's country with its Klimek "
+    "fraud (width, fractions and alpha drawn per election), or the generator's clean elections.",
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="klimek: bootstrap replicates of fit (b); digits: Poisson bootstrap replicates.",
+)
+@click.option("--toolkit", is_flag=True, help="klimek: also run estimator (a), Klimek's grid (slow).")
 @country_options
 @fraud_options
 @reports_errors
@@ -171,16 +189,22 @@ def validate(
     alpha: float,
     stuffing_to: float | None,
     tolerance: float,
+    mode: str,
+    bootstrap: int,
+    toolkit: bool,
     country: Country,
     fraud: Fraud,
 ) -> None:
     """Run a method over many seeded synthetic elections: false-positive rate or power (with
-    Wilson intervals) of the integer test, estimation error of Shpilkin's anomalous votes."""
+    Wilson intervals) of the integer test, estimation error of Shpilkin's anomalous votes,
+    coverage of the Klimek fits' intervals (klimek: the fraud options are not used, each
+    election draws its own), false-positive rate and power of the digit tests (digits: against
+    the frauds listed in docs/validation.md)."""
     columns = [*Progress.get_default_columns(), MofNCompleteColumn()]
     with Progress(*columns, console=progress_console(), transient=True) as bar:
         task = bar.add_task(f"validating {method}", total=elections)
 
-        def advance(done: int, total: int) -> None:
+        def advance(step: str, done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         try:
@@ -188,11 +212,26 @@ def validate(
                 result: object = validate_integer(
                     elections, stations, seed, country, fraud, alpha=alpha, progress=advance
                 )
+            elif method == "klimek":
+                grid = ToolkitGrid() if toolkit else None
+                result = validate_klimek(
+                    elections,
+                    stations,
+                    seed,
+                    mode,
+                    bootstrap,
+                    grid,
+                    country,
+                    progress=advance,
+                )
+            elif method == "digits":
+                result = validate_digits(elections, stations, seed, bootstrap, country, progress=advance)
             else:
                 result = validate_shpilkin(
                     elections, stations, seed, country, fraud, stuffing_to, tolerance, progress=advance
                 )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-    click.echo(f"seed {seed}, fraud: {describe_fraud(fraud)}")
+    drawn = "drawn per election (docs/validation.md)"
+    click.echo(f"seed {seed}, fraud: {drawn if method == 'klimek' else describe_fraud(fraud)}")
     click.echo(str(result))

@@ -15,11 +15,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 from smartvote.data.catalogue import Dataset, DatasetFile
 from smartvote.errors import DownloadError
+from smartvote.progress import Progress
 
 
 def sha256_of(path: Path) -> str:
@@ -53,9 +53,6 @@ def _verified(file: DatasetFile, path: Path, cached: Path) -> str | None:
         return None if sha256_of(path) == record.read_text().strip() else "SHA-256 differs from the record"
     got = git_blob_of(path)
     return None if got == file.git_blob else f"git blob {got}, expected {file.git_blob}"
-
-
-Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
 
 
 def fetch_file(
@@ -127,7 +124,7 @@ def _copy(source: str, target: Path, progress: Progress | None) -> None:
                 out.write(block)
                 done += len(block)
                 if progress:
-                    progress(done, total)
+                    progress("download", done, total)
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         raise DownloadError(f"{source}: download failed ({exc}); nothing was kept") from exc
     if total is not None and done != total:

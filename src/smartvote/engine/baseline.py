@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smartvote.tactics.districts import counted
-from smartvote.tactics.parties import label_key, party_mapping
+from smartvote.tactics.parties import party_mapping
 
 #: Regions renamed between elections, after case-folding: the later name -> the earlier one.
 REGION_ALIASES = {"кемеровская область - кузбасс": "кемеровская область"}
@@ -28,7 +28,8 @@ def harmonise_region(name: str) -> str:
     """A region's comparison key: case-folded, ``ё`` -> ``е``, one dash style, no leading
     "город" (the federal cities are "Город Москва", "город Москва" or "Санкт-Петербург"
     depending on the source), known renames."""
-    key = label_key(str(name)).removeprefix("город ")
+    key = " ".join(str(name).casefold().replace("ё", "е").replace("–", "-").replace("—", "-").split())
+    key = key.removeprefix("город ")
     return REGION_ALIASES.get(key, key)
 
 

@@ -15,7 +15,6 @@ states the definitions, parameters, sources and pitfalls.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -23,6 +22,7 @@ import numpy as np
 from scipy import special
 
 from smartvote.forensics.poisson_binomial import log_saddlepoint_upper_tail, moments
+from smartvote.progress import Progress
 
 #: "turnout or share" integer, "share integer" (whatever the turnout), "turnout integer".
 COUNT_KINDS: tuple[str, ...] = ("either", "share", "turnout")
@@ -36,8 +36,6 @@ MIN_REGISTERED = 100
 MAX_PERCENT = 99
 #: Half-width of the binomial range searched for integer windows, as ``-log`` of the mass left out.
 TRUNCATION_LOG = math.log(2e9)
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -383,7 +381,8 @@ def integer_monte_carlo(
     """The published Monte Carlo: ``draws`` elections with ``L* ~ Bin(R, L/R)``, ``B* ~ Bin(E, B/E)``.
 
     Same stations and counts as :func:`integer_test`; the expectation is the mean of the
-    simulated counts. Vectorised over draws in chunks; ``progress(done, draws)`` after each chunk.
+    simulated counts. Vectorised over draws in chunks, reporting ``progress("Monte Carlo draws",
+    done, draws)`` after each chunk.
     """
     if draws < 2:
         raise ValueError(f"draws must be at least 2, not {draws}")
@@ -397,7 +396,7 @@ def integer_monte_carlo(
         size = min(chunk, draws - start)
         simulated[start : start + size] = _simulate(st, weights, size, generator)
         if progress is not None:
-            progress(start + size, draws)
+            progress("Monte Carlo draws", start + size, draws)
     tests = tuple(
         _monte_carlo_test(count, weight, float(w[observed[count]].sum()), simulated[:, i, j])
         for i, count in enumerate(COUNT_KINDS)

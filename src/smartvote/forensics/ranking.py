@@ -4,7 +4,7 @@ Each signal turns one method into a z-score per unit (region or commission), wit
 the integer test's exact z (Kobak, Shpilkin & Pshenichnikov 2016), the share of the unit's
 registered voters that Shpilkin's method counts as anomalous (robustly standardised across
 units), Kireev's small-count tails (:mod:`.kireev`), identical protocols (:mod:`.coincidence`)
-and, once it is merged, the Klimek fingerprint. They are combined by Stouffer's method,
+and the Klimek fingerprint (:mod:`.klimek`). They are combined by Stouffer's method,
 ``Z = sum z_s / sqrt(k)``. The signals are correlated (stuffing raises integer counts and
 anomalous votes together), so ``Z`` is *not* standard normal under honest counting: its null
 distribution is measured on clean synthetic elections (:func:`combined_null`), and each unit's

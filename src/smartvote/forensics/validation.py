@@ -13,7 +13,6 @@ goes to a callback.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -21,11 +20,11 @@ import numpy as np
 from smartvote.forensics.inputs import StationArrays
 from smartvote.forensics.integer import integer_test
 from smartvote.forensics.shpilkin import estimate
+from smartvote.progress import Progress
 from smartvote.synthetic import Country, Fraud, Simulation, simulate
 
 #: The two-sided 95% normal quantile.
 Z95 = 1.959963984540054
-Progress = Callable[[int, int], None]
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -158,7 +157,7 @@ def validate_integer(
             (test.excess, test.z, test.p_value, rewritten, int((t.share_skipped | t.turnout_skipped).sum()))
         )
         if progress:
-            progress(i + 1, elections)
+            progress("elections", i + 1, elections)
     excess, z, p, rewritten_, skipped = (
         (np.array(col) for col in zip(*rows, strict=True)) if rows else [np.array([])] * 5
     )
@@ -264,7 +263,7 @@ def validate_shpilkin(
         binned = ~sim.remote & (sim.counts.registered > 0)
         rows[i] = sim.truth.leader_gain[binned].sum(), anomalous_votes(sim), anomalous_votes(clean)
         if progress:
-            progress(i + 1, elections)
+            progress("elections", i + 1, elections)
     return ShpilkinValidation(stations, fraud, stuffing, tolerance, *rows.T)
 
 

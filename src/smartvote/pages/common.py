@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 #: The one template root of every page: ``pages/templates/{report,tactics,engine}/``;
 #: autoescaped, and an undefined name is an error rather than an empty string.
 TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("smartvote.pages.common", "templates"),
+    loader=jinja2.PackageLoader("smartvote.pages", "templates"),
     autoescape=jinja2.select_autoescape(["html", "j2"]),
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
@@ -35,8 +35,8 @@ def render(template: str, **context: object) -> str:
 
 
 def asset(name: str) -> str:
-    """A file shipped beside the templates (the voters' page script ``engine/lookup.js``)."""
-    return resources.files("smartvote.pages.common").joinpath("templates", name).read_text(encoding="utf-8")
+    """A file shipped beside the templates (the site's script ``site/site.js``)."""
+    return resources.files("smartvote.pages").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def png_base64(data: bytes) -> str:

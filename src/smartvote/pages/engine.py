@@ -2,23 +2,23 @@
 curve) and the voters' page (look up a polling station, get the pick).
 
 Self-contained like every page (:mod:`smartvote.pages.common`): the chart is an embedded PNG, styles
-are inline, and a Content-Security-Policy forbids every request. The voters' page needs a
-script for the lookup; it is inlined and allowed by its SHA-256 alone, so that nothing else
-can run, and whoever asks about which station is known to no one but the reader's device.
+are inline, and a Content-Security-Policy forbids every request. The voters' page is the
+publication's lookup (:mod:`smartvote.pages.site`) as one file: its script is inlined and
+allowed by its SHA-256 alone, so that nothing else can run, and whoever asks about which
+station is known to no one but the reader's device.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
-from markupsafe import Markup  # noqa: E402
 from matplotlib.figure import Figure
 
 from smartvote.engine.coordinate import CoordinationCurve  # noqa: E402
 from smartvote.engine.forecast import EngineRun  # noqa: E402
-from smartvote.engine.recommend import DistrictPick  # noqa: E402
-from smartvote.pages.common import asset, png_data_uri, render  # noqa
+from smartvote.pages.common import png_data_uri, render
+from smartvote.pages.site.build import single_page
+from smartvote.pages.site.content import ElectionSite, number_ranges
+
+__all__ = ["curve_chart", "number_ranges", "recommendation_page", "voter_page"]
 
 
 def curve_chart(curve: CoordinationCurve, title: str) -> str:
@@ -51,67 +51,6 @@ def recommendation_page(run: EngineRun) -> str:
 
 
 def voter_page(run: EngineRun) -> str:
-    """The voters' page: the election's stations (region, number, district) are embedded with
-    every district's pick, and looked up on the reader's device."""
-    script = asset("engine/lookup.js")
-    picks = {d.district: d for d in run.recommendation.districts}
-    stations = run.forecast.stations
-    known = stations[stations["district"].isin(list(picks))].sort_values(["region", "number"])
-    regions = sorted(known["region"].unique(), key=_region_key)
-    coordination = f"{100 * run.recommendation.q:.0f}%"
-    data = {
-        "stations": {
-            r: {str(n): d for n, d in zip(g["number"], g["district"], strict=True)}
-            for r, g in known.groupby("region")
-        },
-        "picks": {label: _pick_json(pick) for label, pick in picks.items()},
-        "text": {
-            "district": "district",
-            "probability": f"chance to beat the ruling candidate (coordination {coordination})",
-            "unknown": "No such station in this election's list; check the number (and the region).",
-        },
-    }
-    numbers = known.groupby(["district", "region"])["number"].agg(list)
-    table = [  # in the run's order of districts (city-smd-2 before city-smd-10)
-        {
-            "district": d.district,
-            "pick": d.name,
-            "region": region,
-            "stations": number_ranges(numbers[d.district, region]),
-        }
-        for d in run.recommendation.districts
-        for region in regions
-        if (d.district, region) in numbers.index
-    ]
-    return render(
-        "engine/voter.html.j2",
-        election=run.forecast.election,
-        regions=regions,
-        q=run.recommendation.q,
-        table=table,
-        data=data,
-        script=Markup(script),
-        script_hash="sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
-    )
-
-
-def _region_key(name: str) -> str:
-    """Alphabetical as a reader looks for it: "город Москва" under М, not after every capital."""
-    return name.casefold().removeprefix("город ").strip()
-
-
-def _pick_json(pick: DistrictPick) -> dict[str, object]:
-    probability = None if pick.probability is None else f"{100 * pick.probability:.0f}%"
-    party = "" if pick.party.casefold() == pick.name.casefold() else pick.party  # party level: name = party
-    return {"name": pick.name, "party": party, "probability": probability, "flags": list(pick.flags)}
-
-
-def number_ranges(numbers: list[int]) -> str:
-    """``[1, 2, 3, 5, 7, 8]`` -> ``"1–3, 5, 7–8"``: station numbers as short runs."""
-    runs: list[list[int]] = []
-    for n in sorted(set(numbers)):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in runs)
+    """The voters' page: the publication's lookup as one self-contained file (every station and
+    every pick embedded, looked up on the reader's device; :func:`smartvote.pages.site.build.single_page`)."""
+    return single_page(ElectionSite(run.forecast.election, run.forecast.election, run))

@@ -17,8 +17,9 @@ from smartvote.errors import SmartvoteError
 from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.shpilkin import PeakMethod
 from smartvote.model import Election
-from smartvote.pages.report.analysis import Analysis, Progress, analyse, no_progress
+from smartvote.pages.report.analysis import Analysis, analyse
 from smartvote.pipelines.forensics import Contest, labelled_contest, practitioners_of
+from smartvote.progress import Progress, no_progress
 
 
 def group_column(stations: pd.DataFrame) -> str:

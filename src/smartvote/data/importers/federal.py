@@ -224,12 +224,17 @@ def read_federal(raw: pd.DataFrame, spec: FederalSpec, file: str) -> ElectionTab
 
 def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarray) -> pd.DataFrame:
     """One row per station and choice from a station x choice matrix (empty cells dropped)."""
-    station, choice = np.nonzero(wide.notna().to_numpy())
-    matrix = wide.to_numpy(dtype="int64", na_value=0)
+    columns = [wide[c].array for c in wide.columns]  # nullable integers: values and a mask each
+    present = np.column_stack([~np.asarray(c.isna()) for c in columns]) if columns else np.zeros((0, 0), bool)
+    station, choice = np.nonzero(present)
+    matrix = np.column_stack([c.to_numpy(dtype="int64", na_value=0) for c in columns]) if columns else present
     take = pa.array(station)
+    contest = stations["contest"].iloc[0] if len(stations) else ""  # a file holds one contest
     return pd.DataFrame(
         {
-            "contest": pd.array(arrow_text(stations["contest"]).take(take), dtype="str"),
+            "contest": pd.array(
+                pa.array([contest]).take(pa.array(np.zeros(len(station), np.int32))), dtype="str"
+            ),
             "station_id": pd.array(arrow_text(stations["station_id"]).take(take), dtype="str"),
             "choice_id": choice_ids[choice],
             "votes": matrix[station, choice],

@@ -38,27 +38,32 @@ def read_text_table(data: bytes, file: str) -> pd.DataFrame:
         dup = next(h for h in header if header.count(h) > 1)
         raise InputError(file, "column appears twice in the header", row=0, column=dup)
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(encoding="utf-8", block_size=_block_size(data)),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
-                strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        table = _arrow_read(data, header)
+    except pa.ArrowInvalid as exc:
+        if "straddling" not in str(exc):  # a cell larger than Arrow's read block: one block then
+            raise _located_error(data, file, len(header), exc) from exc
+        try:
+            table = _arrow_read(data, header, block_size=len(data) + 1)
+        except pa.ArrowInvalid as again:
+            raise _located_error(data, file, len(header), again) from again
+    except UnicodeDecodeError as exc:
         raise _located_error(data, file, len(header), exc) from exc
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: counts are parsed in Arrow
     frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     return frame
 
 
-def _block_size(data: bytes) -> int:
-    """Arrow's read block: at least the longest line (a cell larger than a block fails with
-    "straddling object"), at least its 1 MB default."""
-    longest = max((len(line) for line in data.split(b"\n")), default=0) if len(data) > 1 << 20 else 0
-    return max(1 << 20, 2 * longest)
+def _arrow_read(data: bytes, header: list[str], block_size: int | None = None) -> pa.Table:
+    options = pacsv.ReadOptions(encoding="utf-8", **({"block_size": block_size} if block_size else {}))
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=options,
+        convert_options=pacsv.ConvertOptions(
+            column_types={h: pa.string() for h in header},
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
 
 
 def _delimiter_hint(header: str) -> str:

@@ -7,23 +7,18 @@ writing files are the job of :mod:`smartvote.pages.report.writer`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from smartvote.forensics import shpilkin
+from smartvote.forensics import klimek, shpilkin
+from smartvote.forensics.digits import DigitResult, digit_tests
+from smartvote.forensics.fingerprint import Fingerprint, Points, distance, fingerprint, station_points
 from smartvote.forensics.inputs import StationArrays
 from smartvote.forensics.integer import IntegerResult, IntegerTest, integer_test, integer_test_by_group
 from smartvote.forensics.practitioners import Practitioners
 from smartvote.model import Election
-
-#: ``progress(step, done, total)``: a long step reports how far it is.
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(step: str, done: int, total: int) -> None:
-    """The default progress callback: report nothing."""
+from smartvote.progress import Progress, no_progress
 
 
 @dataclass(frozen=True)
@@ -50,6 +45,8 @@ class Analysis:
     regions: tuple[RegionRow, ...]
     group_by: str
     seed: int
+    fingerprint: FingerprintSection | None  # None: too few stations for the fit (a small election)
+    digits: DigitResult
     notes: tuple[str, ...] = ()  # what the source lacks (the catalogue's notes)
     practitioners: Practitioners | None = None  # Kireev, ranking, online vs paper, scanners
 
@@ -90,7 +87,62 @@ def analyse(
         regions=_region_rows(arrays, groups, estimate, progress),
         group_by=group_by,
         seed=seed,
+        fingerprint=fingerprint_section(arrays, seed, progress),
+        digits=_digits(arrays, groups, seed, progress),
     )
+
+
+# --- Klimek et al.'s fingerprint and the digit tests (issue 10) ----------------------------
+
+#: Bootstrap replicates of the report's fingerprint fit (b) and of its digit tests.
+REPORT_REPLICATES = 200
+
+
+@dataclass(frozen=True, eq=False)
+class FingerprintSection:
+    """The observed fingerprint beside the fitted model's and the fair model's (both simulated
+    with the contest's register sizes), fit (b) and the Hellinger distances to the observed."""
+
+    points: Points
+    observed: Fingerprint
+    fitted: Fingerprint
+    fair: Fingerprint
+    fit: klimek.FitResult
+
+    @property
+    def fitted_distance(self) -> float:
+        return distance(self.observed, self.fitted)
+
+    @property
+    def fair_distance(self) -> float:
+        return distance(self.observed, self.fair)
+
+
+def fingerprint_section(arrays: StationArrays, seed: int, progress: Progress) -> FingerprintSection | None:
+    """Fit (b) to the contest's fingerprint and simulate the fitted and the fair elections;
+    ``None`` for a contest with too few stations for the fit (the report says so)."""
+    progress("fingerprint fit", 0, 1)
+    pts = station_points(arrays)
+    try:
+        fit = klimek.fit(pts, REPORT_REPLICATES, rng=seed)
+    except klimek.TooFewStationsError:
+        progress("fingerprint fit", 1, 1)
+        return None
+    fitted = fingerprint(klimek.simulate(pts.registered, fit.params, [seed, 1]))
+    fair = fingerprint(klimek.simulate(pts.registered, fit.params.fair(), [seed, 1]))
+    progress("fingerprint fit", 1, 1)
+    return FingerprintSection(pts, fingerprint(pts), fitted, fair, fit)
+
+
+def _digits(arrays: StationArrays, groups: np.ndarray, seed: int, progress: Progress) -> DigitResult:
+    progress("digit tests", 0, 1)
+    own = arrays.has_protocol & ~arrays.remote
+    result = digit_tests(
+        arrays.registered[own], arrays.issued[own], arrays.valid[own], arrays.leader[own],
+        np.asarray(groups)[own], REPORT_REPLICATES, rng=seed,
+    )  # fmt: skip
+    progress("digit tests", 1, 1)
+    return result
 
 
 def _region_rows(

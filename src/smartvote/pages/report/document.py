@@ -100,6 +100,20 @@ def _region(analysis: Analysis, index: int) -> dict[str, Any]:
     }
 
 
+def _klimek(analysis: Analysis) -> dict[str, Any] | None:
+    """Fit (b) of Klimek et al.'s model and the distances of the fitted and fair fingerprints
+    (``None``: not enough stations for the fit)."""
+    section = analysis.fingerprint
+    if section is None:
+        return None
+    return {
+        **section.fit.to_json(),
+        "fitted_distance": _num(section.fitted_distance, 5),
+        "fair_distance": _num(section.fair_distance, 5),
+        "observed": section.observed.to_json(),
+    }
+
+
 def source_name(source: str) -> str:
     """The source file without its folders: a published report must not reveal local paths."""
     return re.split(r"[/\\]", source)[-1]
@@ -130,6 +144,8 @@ def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, An
         },
         "group_by": analysis.group_by,
         "regions": [_region(analysis, i) for i in range(len(analysis.regions))],
+        "klimek": _klimek(analysis),
+        "digits": analysis.digits.to_json(),
         "figures": figures,
         "practitioners": None if analysis.practitioners is None else analysis.practitioners.to_json(),
     }

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm, SymLogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -197,11 +198,52 @@ def _leader(analysis: Analysis) -> str:
     return choice_label(analysis.leader)
 
 
-#: The report's figures: file stem -> drawing function, in the order of the report.
+def fingerprint_figure(analysis: Analysis) -> Figure:
+    """Klimek et al.'s fingerprint: stations per 1% x 1% cell of turnout (valid ballots over
+    registered voters) and the leader's share, observed, as fit (b) simulates it, without fraud
+    (f_i = f_e = 0), and the observed minus the fitted (log colour scales)."""
+    section = analysis.fingerprint
+    if section is None:
+        raise ValueError("no fingerprint fit to draw (too few stations): see figures_for")
+    figure = Figure(figsize=(11, 9.5))
+    axes = figure.subplots(2, 2, sharex=True, sharey=True)
+    top = max(1.0, float(section.observed.counts.max()))
+    panels = (
+        (axes[0, 0], section.observed.counts, "observed"),
+        (axes[0, 1], section.fitted.counts, f"fitted: f_i {section.fit.params.incremental:.3f}, "
+         f"f_e {section.fit.params.extreme:.4f} (distance {section.fitted_distance:.3f})"),
+        (axes[1, 0], section.fair.counts, f"fair: f_i = f_e = 0 (distance {section.fair_distance:.3f})"),
+    )  # fmt: skip
+    for ax, counts, title in panels:
+        image = ax.imshow(
+            np.ma.masked_equal(counts.T, 0), origin="lower", extent=(0, 100, 0, 100),
+            norm=LogNorm(1, top), cmap="viridis", interpolation="nearest",
+        )  # fmt: skip
+        ax.set_title(title, fontsize=9)
+    figure.colorbar(image, ax=axes[0, :], label="stations per cell", shrink=0.8)
+    residual = section.observed.counts - section.fitted.counts
+    limit = max(1.0, float(np.abs(residual).max()))
+    image = axes[1, 1].imshow(
+        residual.T, origin="lower", extent=(0, 100, 0, 100), cmap="RdBu_r",
+        norm=SymLogNorm(1, vmin=-limit, vmax=limit), interpolation="nearest",
+    )  # fmt: skip
+    axes[1, 1].set_title("observed − fitted", fontsize=9)
+    figure.colorbar(image, ax=axes[1, :], label="stations", shrink=0.8)
+    for ax in axes[1]:
+        ax.set_xlabel("Turnout (valid ballots / registered), %")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{_leader(analysis)}, % of valid ballots")
+    figure.suptitle(f"{analysis.election.title}:\nthe election fingerprint (Klimek et al. 2012)")
+    return figure
+
+
+#: The report's figures: file stem -> drawing function, in the order of the report (a figure
+#: whose section could not run, see :func:`figures_for`, is left out).
 FIGURES: dict[str, Callable[[Analysis], Figure]] = {
     "comet": comet_figure,
     "histograms": histograms_figure,
     "shpilkin": shpilkin_figure,
+    "fingerprint": fingerprint_figure,
 }
 
 
@@ -247,3 +289,9 @@ def practitioner_figures(analysis: Analysis) -> dict[str, Callable[[Analysis], F
     if p is None:
         return {}
     return {"ranking": ranking_figure, **({"online": online_figure} if p.remote is not None else {})}
+
+
+def figures_for(analysis: Analysis) -> dict[str, Callable[[Analysis], Figure]]:
+    """The figures this analysis can draw: no fingerprint without its fit (too few stations)."""
+    drawn = {k: v for k, v in FIGURES.items() if k != "fingerprint" or analysis.fingerprint is not None}
+    return {**drawn, **practitioner_figures(analysis)}

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from smartvote.atomic import atomic_files, output_folder
 from smartvote.jsonout import dumps
-from smartvote.pages.report.analysis import Analysis, Progress, no_progress
+from smartvote.pages.report.analysis import Analysis
 from smartvote.pages.report.document import report_document
-from smartvote.pages.report.figures import FIGURES, png, practitioner_figures
+from smartvote.pages.report.figures import figures_for, png
 from smartvote.pages.report.html import render_html
+from smartvote.progress import Progress, no_progress
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,11 @@ def write_report(analysis: Analysis, out: Path, progress: Progress = no_progress
     complete (:func:`smartvote.atomic.atomic_files`), so a failure leaves the old report whole."""
     output_folder(out)
     images: dict[str, bytes] = {}
-    drawn = {**FIGURES, **practitioner_figures(analysis)}
-    for done, (name, draw) in enumerate(drawn.items()):
-        progress("figures", done, len(drawn))
+    figures = figures_for(analysis)
+    for done, (name, draw) in enumerate(figures.items()):
+        progress("figures", done, len(figures))
         images[name] = png(draw(analysis))
-    progress("figures", len(drawn), len(drawn))
+    progress("figures", len(figures), len(figures))
     document = report_document(analysis, {name: f"{name}.png" for name in images})
     html = render_html(document, images)
     with atomic_files(out) as staging:

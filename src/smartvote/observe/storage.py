@@ -1,0 +1,819 @@
+"""The observer service's storage: SQLAlchemy 2 Core over SQLite (WAL) or PostgreSQL.
+
+Every write is one transaction, and the service acknowledges only after it has committed.
+State that several workers share (rate counters, the audit chain) lives in the database. On
+SQLite every write transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time, the others
+wait for the lock instead of failing on upgrade), with ``synchronous=FULL`` so that a committed
+transaction survives a power cut; PostgreSQL's defaults already do so. The schema is created
+and upgraded by the Alembic migrations shipped in ``migrations/``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+
+from smartvote.errors import SmartvoteError
+from smartvote.observe import consensus as core
+from smartvote.observe.photos import CleanPhoto, file_name, sweep, write_durably
+from smartvote.observe.records import (
+    GENESIS,
+    canonical_json,
+    chain_hash,
+    coarse_time,
+    first_broken,
+    pseudonym,
+    receipt,
+    token_digest,
+)
+from smartvote.observe.settings import AGREEING_TOKENS, RATE_PER_MINUTE
+from smartvote.protocols import form
+
+#: ``voter``: a one-report token handed to a voter, for the voter's report (issue 19).
+ROLES = ("observer", "moderator", "organiser", "voter")
+KINDS = ("protocol", "repeat")
+#: Token length: 20 random bytes = 160 bits, written as 32 base-32 characters in groups of 4.
+TOKEN_BYTES = 20
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_CHUNK = 5000
+
+
+class ServiceError(SmartvoteError):
+    """A request the service refuses; ``status`` is its HTTP status code."""
+
+    status = 400
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Forbidden(ServiceError):
+    status = 403
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class Invalid(ServiceError):
+    status = 422
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who sent a request: role, election, the token's digest and its per-election pseudonym."""
+
+    role: str
+    election: str
+    digest: str
+    pseudonym: str
+    limited: bool = False
+
+
+@dataclass(frozen=True)
+class Frame:
+    """An election's frame as the service checks submissions against it."""
+
+    forms: Mapping[str, str]
+    stations: frozenset[tuple[str, str]]
+    choices: Mapping[str, tuple[str, ...]]
+
+
+def new_token() -> str:
+    """A random token, grouped by four for typing (``ABCD-EFGH-...``)."""
+    raw = secrets.token_bytes(TOKEN_BYTES)
+    bits = int.from_bytes(raw, "big")
+    chars = "".join(_BASE32[(bits >> (5 * i)) & 31] for i in reversed(range(TOKEN_BYTES * 8 // 5)))
+    return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
+
+
+def engine_for(url: str, durable: bool = True) -> Engine:
+    """An engine with the service's connection discipline for SQLite or PostgreSQL.
+
+    ``durable=False`` gives connections whose commits do not wait for the disk (PostgreSQL's
+    ``synchronous_commit=off``, SQLite's ``synchronous=NORMAL`` in WAL mode): for the rate
+    counters alone, which may lose their last second in a power cut without harm, and which
+    would otherwise double the disk flushes of every request.
+    """
+    if not url.startswith("sqlite"):
+        options = {} if durable else {"options": "-c synchronous_commit=off"}
+        return sa.create_engine(url, pool_size=8, max_overflow=16, pool_recycle=3600, connect_args=options)
+    engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+    sync = "FULL" if durable else "NORMAL"
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi: Any, _record: Any) -> None:
+        dbapi.isolation_level = None
+        for pragma in ("journal_mode=WAL", f"synchronous={sync}", "busy_timeout=60000", "foreign_keys=ON"):
+            dbapi.execute(f"PRAGMA {pragma}")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get("isolation_level") != "AUTOCOMMIT":
+            conn.exec_driver_sql("BEGIN" if options.get("read_only") else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    config = Config()
+    config.set_main_option("script_location", str(files("smartvote.observe").joinpath("migrations")))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+class Storage:
+    """The service's database and photo folder."""
+
+    def __init__(self, url: str, photo_dir: Path) -> None:
+        self.url = url
+        self.engine = engine_for(url)
+        self.counters = engine_for(url, durable=False)
+        self.photo_dir = Path(photo_dir)
+        self._frames: dict[str, Frame] = {}
+        self._lock = threading.Lock()
+        self._tables: dict[str, sa.Table] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.engine.dispose()
+        self.counters.dispose()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def t(self, name: str) -> sa.Table:
+        """A table of the schema (reflected once, after the migrations ran)."""
+        if not self._tables:
+            meta = sa.MetaData()
+            with self.engine.connect().execution_options(read_only=True) as conn:
+                meta.reflect(conn)
+            self._tables = dict(meta.tables)
+        return self._tables[name]
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _single(self, engine: Engine | None = None) -> Iterator[Connection]:
+        """A connection whose every statement is its own transaction (one round trip each).
+
+        For the hot path, where each write is one atomic statement (an upsert, an insert that
+        does nothing on conflict): no BEGIN and COMMIT round trips around it.
+        """
+        with (engine or self.engine).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(read_only=True) as conn, conn.begin():
+            yield conn
+
+    def _upsert(self, table: sa.Table) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+
+    def _audit(self, conn: Connection, election: str, entry: dict[str, Any]) -> None:
+        """Append an entry to the election's hash chain; the election row serialises appenders."""
+        elections, audit = self.t("elections"), self.t("audit")
+        conn.execute(sa.select(elections.c.id).where(elections.c.id == election).with_for_update())
+        last = conn.execute(
+            sa.select(audit.c.hash).where(audit.c.election == election).order_by(audit.c.seq.desc()).limit(1)
+        ).scalar()
+        entry = {"at": coarse_time(time.time()), **entry}
+        conn.execute(
+            audit.insert().values(
+                election=election, entry=canonical_json(entry), hash=chain_hash(last or GENESIS, entry)
+            )
+        )
+
+    # -- set-up -----------------------------------------------------------------------------
+    def create_election(
+        self,
+        election: str,
+        title: str,
+        contests: pd.DataFrame,
+        stations: pd.DataFrame,
+        choices: pd.DataFrame,
+        k: int = AGREEING_TOKENS,
+        purge_after: date | None = None,
+    ) -> str:
+        """Store an election's frame and return its organiser token (shown once, stored as a digest)."""
+        for name in contests["form"]:
+            form(name)
+        with self._write() as conn:
+            if conn.execute(
+                sa.select(self.t("elections").c.id).where(self.t("elections").c.id == election)
+            ).first():
+                raise Conflict(f"election {election!r} is already set up in this database")
+            conn.execute(
+                self.t("elections").insert(),
+                {
+                    "id": election,
+                    "title": title,
+                    "k": k,
+                    "rate_per_minute": RATE_PER_MINUTE,
+                    "purge_after": purge_after.isoformat() if purge_after else None,
+                    "secret": secrets.token_hex(32),
+                    "created": coarse_time(time.time()),
+                },
+            )
+            for name, frame in (("contests", contests), ("stations", stations), ("choices", choices)):
+                clean = frame.astype(object).where(frame.notna(), None)
+                rows = [
+                    {"election": election, **{str(k): v for k, v in r.items()}}
+                    for r in clean.to_dict("records")
+                ]
+                for start in range(0, len(rows), _CHUNK):
+                    conn.execute(self.t(name).insert(), rows[start : start + _CHUNK])
+            return self._issue(conn, election, "organiser", 1, "init")[0]
+
+    def issue_tokens(
+        self, election: str, role: str, n: int, batch: str | None = None
+    ) -> tuple[str, list[str]]:
+        """``n`` new tokens of ``role``; returns (batch id, tokens). The tokens exist nowhere else."""
+        batch = batch or secrets.token_hex(4)
+        with self._write() as conn:
+            self.election(election, conn)
+            tokens = self._issue(conn, election, role, n, batch)
+            self._audit(
+                conn,
+                election,
+                {
+                    "role": "organiser",
+                    "actor": "cli",
+                    "action": "issue-tokens",
+                    "batch": batch,
+                    "token_role": role,
+                    "n": n,
+                },
+            )
+        return batch, tokens
+
+    def _issue(self, conn: Connection, election: str, role: str, n: int, batch: str) -> list[str]:
+        if role not in ROLES:
+            raise Invalid(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+        tokens = [new_token() for _ in range(n)]
+        now = coarse_time(time.time())
+        rows = [
+            {
+                "digest": token_digest(tok),
+                "election": election,
+                "role": role,
+                "batch": batch,
+                "revoked": False,
+                "created": now,
+            }
+            for tok in tokens
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            conn.execute(self.t("tokens").insert(), rows[start : start + _CHUNK])
+        return tokens
+
+    def revoke(self, token: str | None = None, batch: str | None = None) -> int:
+        """Revoke one token or every token of a batch; returns how many were revoked."""
+        tokens = self.t("tokens")
+        where = tokens.c.digest == token_digest(token) if token else tokens.c.batch == batch
+        with self._write() as conn:
+            elections = conn.execute(sa.select(tokens.c.election).where(where).distinct()).scalars().all()
+            if not elections:
+                raise NotFound("no such token" if token else f"no token in batch {batch!r}")
+            n = conn.execute(tokens.update().where(where).values(revoked=True)).rowcount
+            for election in elections:
+                self._audit(
+                    conn,
+                    election,
+                    {"role": "organiser", "actor": "cli", "action": "revoke", "batch": batch or "", "n": n},
+                )
+        return int(n)
+
+    def election(self, election: str, conn: Connection | None = None) -> dict[str, Any]:
+        """An election's settings; :class:`NotFound` if it is not set up."""
+        table = self.t("elections")
+        query = sa.select(table.c.id, table.c.title, table.c.k, table.c.rate_per_minute, table.c.purge_after)
+        if conn is None:
+            with self._read() as own:
+                row = own.execute(query.where(table.c.id == election)).first()
+        else:
+            row = conn.execute(query.where(table.c.id == election)).first()
+        if row is None:
+            raise NotFound(f"election {election!r} is not set up in this database")
+        return dict(row._mapping)
+
+    def only_election(self) -> str:
+        """The one election of the database (the default of the CLI commands)."""
+        with self._read() as conn:
+            ids = conn.execute(sa.select(self.t("elections").c.id)).scalars().all()
+        if len(ids) != 1:
+            raise ServiceError(
+                "no election is set up (run `smartvote observe init`)"
+                if not ids
+                else f"several elections are set up ({', '.join(ids)}): name one with --election"
+            )
+        return str(ids[0])
+
+    def set_settings(self, principal: Principal, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change an election's k, rate limit or purge date (organiser), recorded in the audit log."""
+        table = self.t("elections")
+        with self._write() as conn:
+            conn.execute(table.update().where(table.c.id == principal.election).values(**changes))
+            self._audit(
+                conn,
+                principal.election,
+                {"role": principal.role, "actor": principal.pseudonym, "action": "settings", **changes},
+            )
+            return self.election(principal.election, conn)
+
+    def batches(self, election: str) -> list[dict[str, Any]]:
+        """Token batches of an election with their role and counts (never a digest)."""
+        tokens = self.t("tokens")
+        revoked = sa.func.sum(sa.case((tokens.c.revoked, 1), else_=0))
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(
+                    tokens.c.batch, tokens.c.role, sa.func.count().label("tokens"), revoked.label("revoked")
+                )
+                .where(tokens.c.election == election)
+                .group_by(tokens.c.batch, tokens.c.role)
+                .order_by(tokens.c.batch)
+            ).all()
+        return [
+            {"batch": r.batch, "role": r.role, "tokens": int(r.tokens), "revoked": int(r.revoked or 0)}
+            for r in rows
+        ]
+
+    # -- requests ---------------------------------------------------------------------------
+    def authenticate(self, token: str, now: float | None = None) -> Principal | None:
+        """The principal of a valid, unrevoked token, counting this request against its rate."""
+        tokens, elections, rate = self.t("tokens"), self.t("elections"), self.t("rate")
+        digest = token_digest(token)
+        window = int(now if now is not None else time.time()) // 60
+        with self._single(self.counters) as conn:
+            row = conn.execute(
+                sa.select(
+                    tokens.c.role,
+                    tokens.c.election,
+                    tokens.c.revoked,
+                    elections.c.secret,
+                    elections.c.rate_per_minute,
+                )
+                .join(elections, elections.c.id == tokens.c.election)
+                .where(tokens.c.digest == digest)
+            ).first()
+            if row is None or row.revoked:
+                return None
+            upsert = self._upsert(rate).values(digest=digest, window=window, count=1)
+            count = conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["digest", "window"], set_={"count": rate.c.count + 1}
+                ).returning(rate.c.count)
+            ).scalar_one()
+            if count == 1:
+                conn.execute(rate.delete().where(rate.c.digest == digest, rate.c.window < window))
+        return Principal(
+            row.role, row.election, digest, pseudonym(row.secret, digest), count > row.rate_per_minute
+        )
+
+    def frame(self, election: str) -> Frame:
+        """The election's frame, read once per worker (it does not change while serving)."""
+        with self._lock:
+            if election in self._frames:
+                return self._frames[election]
+        with self._read() as conn:
+            contests = conn.execute(
+                sa.select(self.t("contests").c.contest, self.t("contests").c.form).where(
+                    self.t("contests").c.election == election
+                )
+            ).all()
+            st = self.t("stations")
+            stations = conn.execute(
+                sa.select(st.c.contest, st.c.station).where(st.c.election == election)
+            ).all()
+            ch = self.t("choices")
+            choices = conn.execute(
+                sa.select(ch.c.contest, ch.c.choice).where(ch.c.election == election).order_by(ch.c.choice)
+            ).all()
+        by_contest: dict[str, list[str]] = {c: [] for c, _ in contests}
+        for contest, choice in choices:
+            by_contest.setdefault(contest, []).append(choice)
+        frame = Frame(
+            {c: f for c, f in contests},
+            frozenset((c, s) for c, s in stations),
+            {c: tuple(v) for c, v in by_contest.items()},
+        )
+        with self._lock:
+            self._frames[election] = frame
+        return frame
+
+    def choice_names(self, election: str) -> dict[str, dict[str, str]]:
+        """Each contest's choices by id with their names (party or candidate), for the observers' form."""
+        ch = self.t("choices")
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(ch.c.contest, ch.c.choice, ch.c.name).where(ch.c.election == election)
+            )
+            out: dict[str, dict[str, str]] = {}
+            for contest, choice, name in rows:
+                out.setdefault(contest, {})[choice] = name
+        return out
+
+    def submit(self, principal: Principal, payload: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """Store a protocol; returns (created, its record). Idempotent on (id, content)."""
+        frame = self.frame(principal.election)
+        contest, station = payload["contest"], payload["station"]
+        if contest not in frame.forms:
+            raise Invalid(f"unknown contest {contest!r}")
+        if (contest, station) not in frame.stations:
+            raise Invalid(f"unknown station {station!r} in contest {contest!r}")
+        protocol_form = form(frame.forms[contest])
+        lines, choices = dict(payload["lines"]), dict(payload["choices"])
+        _same_keys("lines", lines, protocol_form.line_ids)
+        _same_keys("choices", choices, frame.choices.get(contest, ()))
+        checks = protocol_form.check(lines, choices)
+        content = {
+            "id": payload["id"],
+            "election": principal.election,
+            "author": principal.pseudonym,
+            "contest": contest,
+            "station": station,
+            "kind": payload["kind"],
+            "supersedes": payload.get("supersedes"),
+            "lines": lines,
+            "choices": choices,
+        }
+        digest = receipt(content)
+        subs = self.t("submissions")
+        # Single statements suffice: submissions are never changed, so the check of an earlier
+        # one and the insert need no common transaction, and the insert is atomic by itself.
+        with self._single() as conn:
+            if content["supersedes"] is not None:
+                self._check_supersedes(conn, principal, content)
+            row = {
+                "id": content["id"],
+                "election": principal.election,
+                "contest": contest,
+                "station": station,
+                "kind": content["kind"],
+                "author": principal.pseudonym,
+                "supersedes": content["supersedes"],
+                "body": canonical_json({"lines": lines, "choices": choices}),
+                "receipt": digest,
+                "checks": canonical_json([c.to_json() for c in checks]),
+                "hard_failed": any(c.severity == "hard" and c.status == "failed" for c in checks),
+                "received": coarse_time(time.time()),
+            }
+            inserted = conn.execute(
+                self._upsert(subs)
+                .values(**row)
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(subs.c.id)
+            ).first()
+            if inserted is None:
+                existing = conn.execute(sa.select(subs.c.receipt).where(subs.c.id == content["id"])).scalar()
+                if existing != digest:
+                    raise Conflict(f"submission {content['id']} was already received with other content")
+        return inserted is not None, self._record(row, [])
+
+    def _check_supersedes(self, conn: Connection, principal: Principal, content: Mapping[str, Any]) -> None:
+        subs = self.t("submissions")
+        earlier = conn.execute(
+            sa.select(subs.c.author, subs.c.contest, subs.c.station, subs.c.election).where(
+                subs.c.id == content["supersedes"]
+            )
+        ).first()
+        if (
+            earlier is None
+            or content["supersedes"] == content["id"]
+            or (earlier.author, earlier.contest, earlier.station, earlier.election)
+            != (principal.pseudonym, content["contest"], content["station"], principal.election)
+        ):
+            raise Invalid(
+                f"supersedes {content['supersedes']}: not an earlier submission of this token "
+                "for the same contest and station"
+            )
+
+    def _record(self, row: Mapping[str, Any], photos: list[dict[str, Any]]) -> dict[str, Any]:
+        body = json.loads(row["body"])
+        checks = json.loads(row["checks"])
+        return {
+            "id": row["id"],
+            "contest": row["contest"],
+            "station": row["station"],
+            "kind": row["kind"],
+            "supersedes": row["supersedes"],
+            "author": row["author"],
+            "lines": body["lines"],
+            "choices": body["choices"],
+            "receipt": row["receipt"],
+            "received": row["received"],
+            "checks": checks,
+            "failed": [c["message"] for c in checks if c["status"] == "failed"],
+            "hard_failed": bool(row["hard_failed"]),
+            "photos": photos,
+        }
+
+    def submissions(
+        self,
+        principal: Principal,
+        contest: str | None = None,
+        station: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Submissions an observer may read (their own) or a moderator may (all), newest id order."""
+        subs = self.t("submissions")
+        query = sa.select(subs).where(subs.c.election == principal.election)
+        if principal.role == "observer":
+            query = query.where(subs.c.author == principal.pseudonym)
+        if contest:
+            query = query.where(subs.c.contest == contest)
+        if station:
+            query = query.where(subs.c.station == station)
+        with self._read() as conn:
+            rows = [
+                dict(r._mapping) for r in conn.execute(query.order_by(subs.c.id).limit(limit).offset(offset))
+            ]
+            photos = self._photos_of(conn, [r["id"] for r in rows])
+        return [self._record(r, photos.get(r["id"], [])) for r in rows]
+
+    def submission(self, principal: Principal, submission: str) -> dict[str, Any]:
+        """One submission, if this principal may read it (else :class:`NotFound`, hiding its existence)."""
+        subs = self.t("submissions")
+        with self._read() as conn:
+            row = conn.execute(sa.select(subs).where(subs.c.id == submission)).first()
+            if row is None or not _may_read(principal, row):
+                raise NotFound(f"no submission {submission}")
+            photos = self._photos_of(conn, [submission])
+        return self._record(dict(row._mapping), photos.get(submission, []))
+
+    def _photos_of(self, conn: Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        photos = self.t("photos")
+        out: dict[str, list[dict[str, Any]]] = {}
+        if not ids:
+            return out
+        rows = conn.execute(
+            sa.select(photos.c.submission, photos.c.n, photos.c.sha256, photos.c.size)
+            .where(photos.c.submission.in_(ids))
+            .order_by(photos.c.n)
+        )
+        for r in rows:
+            out.setdefault(r.submission, []).append({"n": r.n, "sha256": r.sha256, "size": r.size})
+        return out
+
+    def add_photo(self, principal: Principal, submission: str, n: int, photo: CleanPhoto) -> bool:
+        """Keep a cleaned photo of the principal's submission durably; True if new, False if a retry."""
+        photos = self.t("photos")
+        with self._read() as conn:
+            self._own_submission(conn, principal, submission)
+            existing = conn.execute(
+                sa.select(photos.c.sha256).where(photos.c.submission == submission, photos.c.n == n)
+            ).scalar()
+        if existing is not None:
+            return self._same_photo(existing, photo, n)
+        name = file_name(submission, n, photo.sha256)
+        write_durably(self.photo_dir, name, photo.data)
+        with self._write() as conn:
+            inserted = conn.execute(
+                self._upsert(photos)
+                .values(
+                    submission=submission,
+                    n=n,
+                    sha256=photo.sha256,
+                    size=len(photo.data),
+                    file=name,
+                    received=coarse_time(time.time()),
+                )
+                .on_conflict_do_nothing(index_elements=["submission", "n"])
+                .returning(photos.c.n)
+            ).first()
+            if inserted is not None:
+                return True
+            existing = conn.execute(
+                sa.select(photos.c.sha256).where(photos.c.submission == submission, photos.c.n == n)
+            ).scalar()
+        if existing != photo.sha256:
+            (self.photo_dir / name).unlink(missing_ok=True)
+        return self._same_photo(str(existing), photo, n)
+
+    def require_own(self, principal: Principal, submission: str) -> None:
+        """:class:`NotFound` unless ``submission`` is the principal's (any, for an organiser)."""
+        with self._read() as conn:
+            self._own_submission(conn, principal, submission)
+
+    def _own_submission(self, conn: Connection, principal: Principal, submission: str) -> None:
+        subs = self.t("submissions")
+        row = conn.execute(sa.select(subs.c.author, subs.c.election).where(subs.c.id == submission)).first()
+        if (
+            row is None
+            or row.election != principal.election
+            or (principal.role != "organiser" and row.author != principal.pseudonym)
+        ):
+            raise NotFound(f"no submission {submission} of this token")
+
+    @staticmethod
+    def _same_photo(existing: str, photo: CleanPhoto, n: int) -> bool:
+        if existing != photo.sha256:
+            raise Conflict(f"photo {n} of this submission was already received with other content")
+        return False
+
+    def photo(self, principal: Principal, submission: str, n: int) -> Path:
+        """The file of a stored photo the principal may see."""
+        subs, photos = self.t("submissions"), self.t("photos")
+        with self._read() as conn:
+            row = conn.execute(sa.select(subs).where(subs.c.id == submission)).first()
+            if row is None or not _may_read(principal, row):
+                raise NotFound(f"no submission {submission}")
+            name = conn.execute(
+                sa.select(photos.c.file).where(photos.c.submission == submission, photos.c.n == n)
+            ).scalar()
+        if name is None:
+            raise NotFound(f"no photo {n} of submission {submission}")
+        return self.photo_dir / name
+
+    def sweep_photos(self) -> list[str]:
+        """Remove temporary and unreferenced photo files (at start-up, before serving)."""
+        with self._read() as conn:
+            referenced = conn.execute(sa.select(self.t("photos").c.file)).scalars().all()
+        return sweep(self.photo_dir, referenced)
+
+    # -- moderation and consensus -----------------------------------------------------------
+    def moderate(self, principal: Principal, action: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a moderator's action in the audit log, after checking what it names exists."""
+        frame = self.frame(principal.election)
+        entry: dict[str, Any] = {"role": principal.role, "actor": principal.pseudonym, **action}
+        with self._write() as conn:
+            if action["action"] in ("quarantine", "release"):
+                subs = self.t("submissions")
+                found = conn.execute(
+                    sa.select(subs.c.id).where(
+                        subs.c.id == action["submission"], subs.c.election == principal.election
+                    )
+                ).first()
+                if found is None:
+                    raise NotFound(f"no submission {action['submission']}")
+            elif (action["contest"], action["station"]) not in frame.stations:
+                raise NotFound(f"no station {action['station']!r} in contest {action['contest']!r}")
+            elif action["action"] == "confirm" and action["figure"] not in _figure_names(
+                frame, action["contest"]
+            ):
+                raise Invalid(f"no figure {action['figure']!r} on the form of contest {action['contest']!r}")
+            self._audit(conn, principal.election, entry)
+        return entry
+
+    def audit_log(self, election: str) -> tuple[list[dict[str, Any]], int | None]:
+        """The election's audit entries and the index of the first broken link (None: intact)."""
+        audit = self.t("audit")
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(audit.c.seq, audit.c.entry, audit.c.hash)
+                .where(audit.c.election == election)
+                .order_by(audit.c.seq)
+            ).all()
+        entries = [json.loads(r.entry) for r in rows]
+        broken = first_broken([(e, r.hash) for e, r in zip(entries, rows, strict=True)])
+        return [{"seq": r.seq, "hash": r.hash, **e} for e, r in zip(entries, rows, strict=True)], broken
+
+    def consensus(
+        self, election: str, contest: str | None = None, station: str | None = None
+    ) -> list[core.Protocol]:
+        """The consensus of the election's protocols (optionally of one contest or station)."""
+        frame = self.frame(election)
+        k = int(self.election(election)["k"])
+        subs = self.t("submissions")
+        query = sa.select(
+            subs.c.id,
+            subs.c.author,
+            subs.c.contest,
+            subs.c.station,
+            subs.c.kind,
+            subs.c.supersedes,
+            subs.c.body,
+        ).where(subs.c.election == election)
+        if contest:
+            query = query.where(subs.c.contest == contest)
+        if station:
+            query = query.where(subs.c.station == station)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        events = self._events(election)
+        by_contest: dict[str, list[core.Submission]] = {}
+        for r in rows:
+            body = json.loads(r.body)
+            figures = {f"L{k_}": v for k_, v in body["lines"].items()}
+            figures.update({f"C{k_}": v for k_, v in body["choices"].items()})
+            by_contest.setdefault(r.contest, []).append(
+                core.Submission(r.id, r.author, r.contest, r.station, r.kind, figures, r.supersedes)
+            )
+        out: list[core.Protocol] = []
+        for name in sorted(by_contest):
+            out.extend(core.consensus(by_contest[name], events, k, _figure_names(frame, name)))
+        return out
+
+    def _events(self, election: str) -> list[core.Event]:
+        entries, _ = self.audit_log(election)
+        fields = ("submission", "contest", "station", "kind", "figure", "value")
+        return [
+            core.Event(e["seq"], e["actor"], e["action"], **{f: e[f] for f in fields if f in e})
+            for e in entries
+            if e["action"] in core.ACTIONS
+        ]
+
+    # -- retention --------------------------------------------------------------------------
+    def purge(self, election: str, today: date) -> dict[str, int]:
+        """Delete what the evidence packs do not need, once the election's purge date has passed.
+
+        Kept: every counted, non-quarantined submission (figures and receipts, so the consensus
+        can be recomputed) and the photos of those that failed a hard relation or whose protocol
+        is in conflict or has a confirmed figure. Deleted: superseded and quarantined
+        submissions, every other photo, the rate counters; every token is revoked.
+        """
+        settings = self.election(election)
+        if not settings["purge_after"] or today <= date.fromisoformat(settings["purge_after"]):
+            raise ServiceError(
+                f"election {election!r} may be purged only after its purge date "
+                f"({settings['purge_after'] or 'none set'})"
+            )
+        protocols = self.consensus(election)
+        keep = {i for p in protocols for i in p.counted}
+        disputed = {
+            i
+            for p in protocols
+            if p.status == "conflict" or any(f.status == "confirmed" for f in p.figures)
+            for i in p.counted
+        }
+        subs, photos, tokens = self.t("submissions"), self.t("photos"), self.t("tokens")
+        with self._write() as conn:
+            rows = conn.execute(
+                sa.select(subs.c.id, subs.c.hard_failed).where(subs.c.election == election)
+            ).all()
+            drop = [r.id for r in rows if r.id not in keep]
+            evidence = {r.id for r in rows if r.id in keep and (r.hard_failed or r.id in disputed)}
+            files = conn.execute(
+                sa.select(photos.c.submission, photos.c.n, photos.c.file)
+                .join(subs, subs.c.id == photos.c.submission)
+                .where(subs.c.election == election)
+            ).all()
+            gone = [f for f in files if f.submission not in evidence]
+            for f in gone:
+                conn.execute(photos.delete().where(photos.c.submission == f.submission, photos.c.n == f.n))
+            for start in range(0, len(drop), _CHUNK):
+                conn.execute(subs.delete().where(subs.c.id.in_(drop[start : start + _CHUNK])))
+            digests = sa.select(tokens.c.digest).where(tokens.c.election == election)
+            conn.execute(self.t("rate").delete().where(self.t("rate").c.digest.in_(digests)))
+            conn.execute(tokens.update().where(tokens.c.election == election).values(revoked=True))
+            counts = {"submissions": len(drop), "photos": len(gone)}
+            self._audit(conn, election, {"role": "organiser", "actor": "cli", "action": "purge", **counts})
+        self.sweep_photos()
+        return counts
+
+
+def _same_keys(what: str, given: Mapping[str, Any], expected: tuple[str, ...]) -> None:
+    missing = [k for k in expected if k not in given]
+    unknown = [k for k in given if k not in expected]
+    if missing or unknown:
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unknown {', '.join(unknown)}"] if unknown else []
+        )
+        raise Invalid(
+            f"{what}: {'; '.join(parts)} (every {what[:-1]} of the form must be given, null if unreadable)"
+        )
+
+
+def _may_read(principal: Principal, row: Any) -> bool:
+    if row.election != principal.election:
+        return False
+    return principal.role != "observer" or row.author == principal.pseudonym
+
+
+def _figure_names(frame: Frame, contest: str) -> tuple[str, ...]:
+    lines = tuple(f"L{i}" for i in form(frame.forms[contest]).line_ids)
+    return lines + tuple(f"C{c}" for c in frame.choices.get(contest, ()))
