@@ -177,9 +177,9 @@ def scanners(election_id: str, contest: str | None, keep_special: bool, as_json:
 @click.option(
     "--signals",
     type=click.Choice(["all", "fast"]),
-    default="all",
+    default="fast",
     show_default=True,
-    help="all: integer, Shpilkin, Kireev, identical protocols, fingerprint; fast: integer and Shpilkin.",
+    help="fast: integer and Shpilkin; all: also Kireev, identical protocols and the fingerprint (minutes).",
 )
 @click.option(
     "--null", "null_elections", type=click.IntRange(min=1), default=3, show_default=True,

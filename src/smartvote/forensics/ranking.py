@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from smartvote.forensics import klimek
 from smartvote.forensics.coincidence import coincidences, poisson_upper
+from smartvote.forensics.fingerprint import points
 from smartvote.forensics.inputs import StationArrays
 from smartvote.forensics.integer import integer_test_by_group
 from smartvote.forensics.kireev import kireev_test
@@ -134,11 +136,30 @@ def identical_signal(r: RankInput) -> Signal:
     )
 
 
+def fingerprint_signal(r: RankInput) -> Signal:
+    """Klimek et al.'s fingerprint per unit (:mod:`.klimek`, fit (b)): the likelihood ratio of
+    the fitted fraud model against the same model without fraud (f_i = f_e = 0), as
+    ``z = sqrt(2 (logL_free - logL_fair))``; units with too few stations for a fit say nothing."""
+    a, m = r.arrays, _ordinary(r)
+    z: dict[str, float] = {}
+    for unit in r.units:
+        own = m & (r.unit == unit)
+        pts = points(a.registered[own], a.valid[own], a.leader[own])
+        try:
+            free = klimek.fit(pts, bootstrap=2)
+            fair = klimek.fit(pts, bootstrap=2, fixed={"incremental": 0.0, "extreme": 0.0})
+        except klimek.TooFewStationsError:
+            continue
+        z[unit] = float(min(Z_CLIP, np.sqrt(max(0.0, 2 * (free.log_likelihood - fair.log_likelihood)))))
+    return Signal("fingerprint", "Klimek et al. 2012 fingerprint, likelihood ratio against no fraud", z)
+
+
 DEFAULT_SIGNALS: tuple[SignalFunction, ...] = (
     integer_signal,
     shpilkin_signal,
     kireev_signal,
     identical_signal,
+    fingerprint_signal,
 )
 #: The signals that are cheap enough for calibrating on many synthetic elections.
 FAST_SIGNALS: tuple[SignalFunction, ...] = (integer_signal, shpilkin_signal)
