@@ -164,4 +164,4 @@ def main(debug: bool) -> None:
 
 
 # Command modules register themselves on `main` when imported.
-from smartvote.cli import data, engine, observe, publish, report, synthetic, tactics  # noqa: E402, F401
+from smartvote.cli import data, engine, forensics, observe, publish, report, synthetic, tactics  # noqa: E402, F401

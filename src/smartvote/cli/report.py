@@ -42,14 +42,21 @@ from smartvote.pipelines.report import analyse_inputs, read_inputs
     show_default=True,
     help="Seed of the histograms' jitter and the MCD.",
 )
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Leave out the practitioners' tests (Kireev, ranking, online vs paper, scanners).",
+)
 @reports_errors
-def report(election_id: str, out: Path, contest: str | None, peak: str, seed: int) -> None:
+def report(election_id: str, out: Path, contest: str | None, peak: str, seed: int, quick: bool) -> None:
     """Write the forensic report of one contest: official vs clean figures, integer test, figures."""
     output_folder(out)  # a bad --out fails before minutes of work
     with _progress_bars() as bars:
         with Store.reading() as store:  # read, close, then compute: other commands may open it
             inputs = read_inputs(store, election_id, choose_contest(store, election_id, contest), bars)
-        analysis = analyse_inputs(inputs, peak=cast(PeakMethod, peak), seed=seed, progress=bars)
+        analysis = analyse_inputs(
+            inputs, peak=cast(PeakMethod, peak), seed=seed, progress=bars, practitioners=not quick
+        )
         files = write_report(analysis, out, progress=bars)
     print_headline(files)
 

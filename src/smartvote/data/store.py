@@ -32,6 +32,7 @@ from smartvote.model import (
     CHOICE_COLUMNS,
     CONTEST_COLUMNS,
     COUNTS,
+    SCANNER,
     STATION_COLUMNS,
     VOTE_COLUMNS,
     Election,
@@ -331,6 +332,26 @@ class Store:
             self.db.execute(
                 f"INSERT INTO endorsements (election_id, {cols}) SELECT ?, {cols} FROM frame", [election_id]
             )
+
+    def set_scanners(self, election_id: str, region: str, numbers: Sequence[int]) -> int:
+        """Mark which stations of ``region`` counted with scanners (``counted_by_scanner``):
+        true for the listed station numbers, false for the region's other stations, in every
+        contest; other regions keep theirs. Returns how many stations were marked true."""
+        self.require(election_id)
+        self._writable()
+        self.verify()
+        listed = pd.DataFrame({"number": pd.array(list(numbers), dtype="Int64")})  # noqa: F841 (read by DuckDB)
+        with self._transaction(f"scanner list of {election_id} into {self.path}"):
+            self.db.execute(
+                f"UPDATE stations SET {SCANNER} = (number IN (SELECT number FROM listed)) "
+                "WHERE election_id = ? AND region = ?",
+                [election_id, region],
+            )
+            ((marked,),) = self._rows(
+                f"SELECT count(*) FROM stations WHERE election_id = ? AND region = ? AND {SCANNER}",
+                [election_id, region],
+            )
+        return int(marked)
 
     def _delete(self, election_id: str) -> None:
         for name in ("elections", *_TABLES):

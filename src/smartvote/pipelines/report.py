@@ -18,6 +18,7 @@ from smartvote.forensics.inputs import StationArrays, station_arrays
 from smartvote.forensics.shpilkin import PeakMethod
 from smartvote.model import Election
 from smartvote.pages.report.analysis import Analysis, analyse
+from smartvote.pipelines.forensics import Contest, labelled_contest, practitioners_of
 from smartvote.progress import Progress, no_progress
 
 
@@ -37,6 +38,7 @@ class ContestInputs:
     groups: np.ndarray
     group_by: str
     notes: tuple[str, ...]  # what the source lacks (the catalogue's notes)
+    labelled: Contest | None = None  # the arrays with commissions and districts, for the practitioners' tests
 
 
 def read_inputs(
@@ -60,18 +62,30 @@ def read_inputs(
     group_by = group_column(stations)
     groups = stations[group_by].fillna("(none)").to_numpy(object)
     notes = notes_for(election_id)
-    return ContestInputs(store.election(election_id), contest, arrays, groups, group_by, notes)
+    labelled = labelled_contest(election_id, contest, arrays, stations)
+    return ContestInputs(store.election(election_id), contest, arrays, groups, group_by, notes, labelled)
 
 
 def analyse_inputs(
-    inputs: ContestInputs, *, peak: PeakMethod = "first", seed: int = 0, progress: Progress = no_progress
+    inputs: ContestInputs,
+    *,
+    peak: PeakMethod = "first",
+    seed: int = 0,
+    progress: Progress = no_progress,
+    practitioners: bool = False,
 ) -> Analysis:
-    """Run the report's methods on inputs read with :func:`read_inputs`."""
+    """Run the report's methods on inputs read with :func:`read_inputs`; ``practitioners`` adds
+    Kireev's test, the ranking, online vs paper and scanners (:func:`practitioners_of`)."""
     i = inputs
     analysis = analyse(
         i.election, i.contest, i.arrays, i.groups, i.group_by, peak=peak, seed=seed, progress=progress
     )
-    return replace(analysis, notes=i.notes)
+    extra = None
+    if practitioners and i.labelled is not None:
+        progress("practitioners' tests", 0, 1)
+        extra = practitioners_of(i.labelled, seed=seed)
+        progress("practitioners' tests", 1, 1)
+    return replace(analysis, notes=i.notes, practitioners=extra)
 
 
 def load_analysis(

@@ -62,20 +62,25 @@ def simulate(
     rng: int | np.random.Generator | None = None,
     country: Country | None = None,
     fraud: Fraud | None = None,
+    fraud_regions: tuple[int, ...] = (),
 ) -> Simulation:
     """A seeded synthetic election of ``n_stations`` ordinary stations (plus ``fraud.remote``
     remote electronic pseudo-stations), with ``fraud`` injected in a fixed order: Klimek et
     al.'s model, ballot stuffing at the highest turnouts, vote moving, rewriting of turnout,
-    rewriting of the leader's share."""
+    rewriting of the leader's share. ``fraud_regions`` (region codes) confines the stuffing,
+    moving and rewriting to those regions' stations (rates are then of their stations)."""
     country = country or Country()
     fraud = fraud or Fraud()
     streams = dict(zip(STREAMS, np.random.default_rng(rng).spawn(len(STREAMS)), strict=True))
     geo, clean, turnout_rate, share_rate = clean_election(n_stations, country, streams["country"])
     counts, kind, klimek_stuffed, klimek_moved = _klimek(clean, fraud, streams["klimek"])
-    counts, stuffed = stuff(counts, fraud, streams["stuffing"])
-    counts, moved = move(counts, fraud, streams["moving"])
-    counts, turnout_m, rounding_issued, turnout_skipped = round_turnout(counts, fraud, streams["turnout"])
-    counts, share_m, share_delta, share_skipped = round_share(counts, fraud, streams["share"])
+    eligible = np.isin(geo.region, fraud_regions) if fraud_regions else None
+    counts, stuffed = _stuff_regions(counts, fraud, streams["stuffing"], geo.region, fraud_regions)
+    counts, moved = move(counts, fraud, streams["moving"], eligible)
+    counts, turnout_m, rounding_issued, turnout_skipped = round_turnout(
+        counts, fraud, streams["turnout"], eligible
+    )
+    counts, share_m, share_delta, share_skipped = round_share(counts, fraud, streams["share"], eligible)
     truth = Truth(
         klimek=kind,
         klimek_stuffed=klimek_stuffed,
@@ -96,6 +101,19 @@ def simulate(
         remote = remote_stations(fraud, int(clean.registered.sum()), streams["remote"])
         simulation = _with_remote(simulation, remote, streams["remote"])
     return simulation
+
+
+def _stuff_regions(
+    counts: Counts, fraud: Fraud, rng: np.random.Generator, region: np.ndarray, regions: tuple[int, ...]
+) -> tuple[Counts, np.ndarray]:
+    """Ballot stuffing everywhere, or in each of ``regions`` on its own."""
+    if not regions:
+        return stuff(counts, fraud, rng)
+    stuffed = np.zeros(len(counts.issued), dtype=np.int64)
+    for code in regions:
+        counts, added = stuff(counts, fraud, rng, region == code)
+        stuffed += added
+    return counts, stuffed
 
 
 def _klimek(

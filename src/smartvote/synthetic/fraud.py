@@ -149,10 +149,12 @@ def no_truth(n: int, remote: np.ndarray | None = None) -> Truth:
     )  # fmt: skip
 
 
-def pick(n: int, rate: float, rng: np.random.Generator) -> np.ndarray:
-    """``round(rate * n)`` distinct stations at random, as a boolean mask."""
+def pick(n: int, rate: float, rng: np.random.Generator, eligible: np.ndarray | None = None) -> np.ndarray:
+    """``round(rate * m)`` distinct stations at random among the ``m`` eligible ones (default:
+    all ``n``), as a boolean mask."""
     mask = np.zeros(n, dtype=bool)
-    mask[rng.choice(n, size=round(rate * n), replace=False)] = True
+    among = np.arange(n) if eligible is None else np.flatnonzero(eligible)
+    mask[among[rng.choice(len(among), size=round(rate * len(among)), replace=False)]] = True
     return mask
 
 
@@ -198,19 +200,24 @@ def _in_unit_interval(draw: Callable[[int], np.ndarray], k: int) -> np.ndarray:
     return np.asarray(values)
 
 
-def stuff(counts: Counts, fraud: Fraud, rng: np.random.Generator) -> tuple[Counts, np.ndarray]:
+def stuff(
+    counts: Counts, fraud: Fraud, rng: np.random.Generator, eligible: np.ndarray | None = None
+) -> tuple[Counts, np.ndarray]:
     """Ballot stuffing: ``stuffing`` x the leader's votes added at the ``stuffing_top`` stations
     of highest turnout, each station's ballots issued, boxes and leader's votes rising together.
 
     Every chosen station stuffs Binomial(non-voters, c_i), c_i uniform around a common mean c
     (on [0, 2c], or [2c - 1, 1] when c > 1/2): the expected total is the target, no station
     passes 100% turnout, and the stations spread upwards rather than jump together (one c for
-    all would leave an empty band of turnout below the stuffed stations).
+    all would leave an empty band of turnout below the stuffed stations). With ``eligible``
+    (fraud confined to some regions) the target and the top stations are those of the eligible
+    stations alone.
     """
     n = len(counts.issued)
-    target = fraud.stuffing * counts.leader.sum()
-    turnout = counts.issued / np.maximum(counts.registered, 1)
-    top = np.argsort(-turnout, kind="stable")[: round(fraud.stuffing_top * n)]
+    among = np.arange(n) if eligible is None else np.flatnonzero(eligible)
+    target = fraud.stuffing * counts.leader[among].sum()
+    turnout = counts.issued[among] / np.maximum(counts.registered[among], 1)
+    top = among[np.argsort(-turnout, kind="stable")[: round(fraud.stuffing_top * len(among))]]
     abstainers = (counts.registered - counts.issued)[top]
     if target > 0 and abstainers.sum() < target:
         raise ValueError(
@@ -225,10 +232,12 @@ def stuff(counts: Counts, fraud: Fraud, rng: np.random.Generator) -> tuple[Count
     return replace(counts, issued=counts.issued + stuffed, leader=counts.leader + stuffed), stuffed
 
 
-def move(counts: Counts, fraud: Fraud, rng: np.random.Generator) -> tuple[Counts, np.ndarray]:
+def move(
+    counts: Counts, fraud: Fraud, rng: np.random.Generator, eligible: np.ndarray | None = None
+) -> tuple[Counts, np.ndarray]:
     """Vote moving: at ``moving_rate`` of the stations, each other choice's voter is counted for
     the leader with probability ``moving_fraction`` (totals unchanged)."""
-    chosen = pick(len(counts.issued), fraud.moving_rate, rng)
+    chosen = pick(len(counts.issued), fraud.moving_rate, rng, eligible)
     moved = np.zeros_like(counts.others)
     moved[chosen] = rng.binomial(counts.others[chosen], fraud.moving_fraction)
     return replace(counts, leader=counts.leader + moved, others=counts.others - moved), moved
@@ -264,13 +273,13 @@ def nearest_integer_count(
 
 
 def round_turnout(
-    counts: Counts, fraud: Fraud, rng: np.random.Generator
+    counts: Counts, fraud: Fraud, rng: np.random.Generator, eligible: np.ndarray | None = None
 ) -> tuple[Counts, np.ndarray, np.ndarray, np.ndarray]:
     """Protocol rewriting of turnout: ballots issued set to the nearest count giving a whole
     percent of the registered voters; the difference goes into the stationary box as the
     leader's votes (added, or removed from the leader's ballots). Returns the counts, the
     percent shown (-1: untouched), the change in ballots issued, and the stations skipped."""
-    chosen = np.flatnonzero(pick(len(counts.issued), fraud.round_turnout, rng))
+    chosen = np.flatnonzero(pick(len(counts.issued), fraud.round_turnout, rng, eligible))
     issued, leader = counts.issued[chosen], counts.leader[chosen]
     stationary = issued - counts.outside[chosen] - counts.taken[chosen]
     low = issued - np.minimum(leader, stationary)
@@ -282,14 +291,14 @@ def round_turnout(
 
 
 def round_share(
-    counts: Counts, fraud: Fraud, rng: np.random.Generator
+    counts: Counts, fraud: Fraud, rng: np.random.Generator, eligible: np.ndarray | None = None
 ) -> tuple[Counts, np.ndarray, np.ndarray, np.ndarray]:
     """Protocol rewriting of the leader's share: the leader's votes set to the nearest count
     whose share of the ballots in the boxes is a whole percent; the other choices give up (or
     receive) the difference, so that the votes still add up to the valid ballots. Returns the
     counts, the percent shown (-1: untouched), the change in the leader's votes, and the
     stations skipped."""
-    chosen = np.flatnonzero(pick(len(counts.issued), fraud.round_share, rng))
+    chosen = np.flatnonzero(pick(len(counts.issued), fraud.round_share, rng, eligible))
     leader = counts.leader[chosen]
     zero = np.zeros(len(chosen), dtype=np.int64)
     target, m = nearest_integer_count(

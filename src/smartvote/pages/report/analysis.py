@@ -16,6 +16,7 @@ from smartvote.forensics.digits import DigitResult, digit_tests
 from smartvote.forensics.fingerprint import Fingerprint, Points, distance, fingerprint, station_points
 from smartvote.forensics.inputs import StationArrays
 from smartvote.forensics.integer import IntegerResult, IntegerTest, integer_test, integer_test_by_group
+from smartvote.forensics.practitioners import Practitioners
 from smartvote.model import Election
 from smartvote.progress import Progress, no_progress
 
@@ -47,6 +48,7 @@ class Analysis:
     fingerprint: FingerprintSection | None  # None: too few stations for the fit (a small election)
     digits: DigitResult
     notes: tuple[str, ...] = ()  # what the source lacks (the catalogue's notes)
+    practitioners: Practitioners | None = None  # Kireev, ranking, online vs paper, scanners
 
     @property
     def leader(self) -> str:

@@ -147,4 +147,5 @@ def report_document(analysis: Analysis, figures: dict[str, str]) -> dict[str, An
         "klimek": _klimek(analysis),
         "digits": analysis.digits.to_json(),
         "figures": figures,
+        "practitioners": None if analysis.practitioners is None else analysis.practitioners.to_json(),
     }

@@ -247,6 +247,51 @@ FIGURES: dict[str, Callable[[Analysis], Figure]] = {
 }
 
 
+def ranking_figure(analysis: Analysis) -> Figure:
+    """The ranking's top units: each signal's share of the combined z, a map-free bar chart."""
+    assert analysis.practitioners is not None
+    table = analysis.practitioners.ranking.table.head(20).iloc[::-1]
+    columns = [c for c in table.columns if c.startswith("z_")]
+    fig = Figure(figsize=(8, 0.3 * len(table) + 1.2))
+    ax = fig.subplots()
+    left = np.zeros(len(table))
+    for colour, col in zip(OTHER_COLOURS, columns, strict=False):
+        part = table[col].to_numpy() / np.sqrt(len(columns))
+        ax.barh(np.arange(len(table)), part, left=np.where(part >= 0, left, 0), color=colour, label=col[2:])
+        left = left + np.maximum(part, 0)
+    ax.set_yticks(np.arange(len(table)), [str(u)[:40] for u in table.index], fontsize=8)
+    ax.set_xlabel("Stouffer's combined z (each signal's part)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def online_figure(analysis: Analysis) -> Figure:
+    """The leader's share online against paper, one dot per district or region, with the diagonal."""
+    assert analysis.practitioners is not None and analysis.practitioners.remote is not None
+    t = analysis.practitioners.remote.table
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
+    ax.scatter(t["paper_pct"], t["online_pct"], s=18, color=LEADER_COLOUR)
+    ax.plot([0, 100], [0, 100], "k--", linewidth=0.6)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"{_leader(analysis)} on paper (%)")
+    ax.set_ylabel(f"{_leader(analysis)} online (%)")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def practitioner_figures(analysis: Analysis) -> dict[str, Callable[[Analysis], Figure]]:
+    """The practitioners' figures this analysis can draw (none without the practitioners' tests)."""
+    p = analysis.practitioners
+    if p is None:
+        return {}
+    return {"ranking": ranking_figure, **({"online": online_figure} if p.remote is not None else {})}
+
+
 def figures_for(analysis: Analysis) -> dict[str, Callable[[Analysis], Figure]]:
     """The figures this analysis can draw: no fingerprint without its fit (too few stations)."""
-    return {k: v for k, v in FIGURES.items() if k != "fingerprint" or analysis.fingerprint is not None}
+    drawn = {k: v for k, v in FIGURES.items() if k != "fingerprint" or analysis.fingerprint is not None}
+    return {**drawn, **practitioner_figures(analysis)}
