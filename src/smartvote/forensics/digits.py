@@ -246,7 +246,9 @@ def _unit(
     point = _statistics(own.astype(np.float64).sum(axis=0)[None, :])[0]
     boot = _statistics(boot_sums) if len(boot_sums) and n else np.full((1, 8), np.nan)
     tail = 100 * (1 - level) / 2
-    low, high = np.nanpercentile(boot, tail, axis=0), np.nanpercentile(boot, 100 - tail, axis=0)
+    with warnings.catch_warnings():  # a statistic undefined in every draw (a tiny set): NaN bounds
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanpercentile(boot, tail, axis=0), np.nanpercentile(boot, 100 - tail, axis=0)
     counts = [int(own[:, 5 + k].sum()) for k in range(5)] + [n, n, n]
     tests = [
         DigitTest(name, float(point[k]), float(low[k]), float(high[k]), EXPECTED[name], counts[k])
