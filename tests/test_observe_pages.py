@@ -188,7 +188,6 @@ def test_observer_online_offline_reload_forget(site: dict[str, Any], tmp_path: P
     print("SCREENSHOTS", tmp_path)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the online test runs both back-ends
 def test_hard_failure_and_kill_while_sending(site: dict[str, Any]) -> None:
     server = site["server"]
     with chromium() as browser:
@@ -278,7 +277,6 @@ def _api_protocol(site: dict[str, Any], uik: str, **changes: int) -> dict[str, A
     return body
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the rule itself: test_observe_service
 def test_two_moderators_confirm_a_disputed_figure(site: dict[str, Any], tmp_path: Path) -> None:
     port, uik = site["server"].port, "7"
     real = _api_protocol(site, uik)
