@@ -304,8 +304,9 @@ def check_tables(tables: ElectionTables, file: str) -> None:
             "which is not in the stations table"
         ),
     )
-    contest_of_vote = _positions(_keys(votes, ("contest",)), _keys(choices, ("contest",)).unique())
-    contest_of_choice = _positions(_keys(choices, ("contest",)), _keys(choices, ("contest",)).unique())
+    contests = _keys(choices, ("contest",)).unique()
+    contest_of_vote = _positions(_keys(votes, ("contest",)), contests)
+    contest_of_choice = _positions(_keys(choices, ("contest",)), contests)
     span = int(max(choices["choice_id"].max(), votes["choice_id"].max(), 0)) + 1 if len(choices) else 1
     vote_choice = contest_of_vote * span + votes["choice_id"].to_numpy()
     unknown = (contest_of_vote < 0) | ~np.isin(
@@ -331,14 +332,14 @@ def check_tables(tables: ElectionTables, file: str) -> None:
     )
     totals = np.bincount(station_of_vote, weights=votes["votes"].to_numpy(dtype="float64"), minlength=len(st))
     valid = st["valid"].to_numpy(dtype="float64", na_value=np.inf)
-    over = pd.Series(totals > valid, index=st.index)
+    st = st.assign(choice_total=totals)
     _refuse_first(
         file,
         st,
-        over,
+        st["choice_total"] > valid,
         "valid",
         lambda r: (
-            f"votes of station {r['station_id']!r} add up to {int(totals[int(str(r.name))])}, "
+            f"votes of station {r['station_id']!r} add up to {int(r['choice_total'])}, "
             f"more than its {int(r['valid'])} valid ballots"
         ),
     )

@@ -42,14 +42,20 @@ def import_(
     supplement given alone is added to its election already in the store.
     """
     elections = read_paths(list(paths), election_id, ruling, frozenset(ignore_columns))
+    supplements_only = all(is_supplement(p) for p in paths)
     with Store() as store:
         for tables in elections:
-            if all(is_supplement(p) for p in paths):
+            if supplements_only:
                 tables = add_supplement(store, tables, paths)
-            for warning in reconcile(tables).warnings():
-                click.echo(f"warning: {warning}", err=True)
+            warn_reconciliation(tables)
             store.add_election(tables)
             click.echo(tables.election.election_id)
+
+
+def warn_reconciliation(tables: ElectionTables) -> None:
+    """One stderr line per control relation that fails at an unusual share of the stations."""
+    for warning in reconcile(tables).warnings():
+        click.echo(f"warning: {warning}", err=True)
 
 
 def add_supplement(store: Store, tables: ElectionTables, paths: tuple[Path, ...]) -> ElectionTables:
@@ -90,8 +96,7 @@ def fetch(election_id: str, mirror: str | None) -> None:
             lambda step, done, total: bar.update(task, completed=done, total=total),
         )
     (tables,) = read_paths(paths)
-    for warning in reconcile(tables).warnings():
-        click.echo(f"warning: {warning}", err=True)
+    warn_reconciliation(tables)
     with Store() as store:
         store.add_election(tables)
     click.echo(tables.election.election_id)
