@@ -219,7 +219,7 @@ def test_page_opens_in_headless_chromium(page: tuple[Path, dict[str, Any]]) -> N
         cards = tab.locator("article.card")
         assert cards.count() == len(run["districts"]) == 25
         for i, district in enumerate(run["districts"]):
-            assert district["name"] in cards.nth(i).locator(".pick").inner_text()
+            assert district["name"] in cards.nth(i).locator("dd.pick").inner_text()
         at_full = tab.locator("#curve tr").nth(1).locator("td.n").last.inner_text()  # q = 100%
         assert abs(float(at_full) - run["coordination"]["curve"][100]["mean"]) <= 0.051
     assert only_local(requests)
