@@ -8,6 +8,8 @@ times each answer inside the page (``performance.now()`` around the input event,
 the answer synchronously). Prints the time until the page and its map are loaded
 (DOMContentLoaded), the median and worst answer, and the ratio to a baseline measured in the
 same page: an input event with an empty field (the cost of the event itself, nothing looked up).
+Also prints the election's size as the 5 MB bound counts it: ``du -sb SITE/ELECTION`` plus the
+site's shared files, and what its report figures take per language.
 
     .venv/bin/smartvote publish site/ russia-duma-2021 ...
     .venv/bin/python benchmarks/publish.py site/ [--election russia-duma-2021] [--rate 4]
@@ -19,6 +21,7 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -65,8 +68,18 @@ def main() -> None:
             times.append(elapsed)
         browser.close()
     size = (args.site / args.election / "stations.js").stat().st_size
+    folder = args.site / args.election
+    du = int(
+        subprocess.run(["du", "-sb", folder], capture_output=True, text=True, check=True).stdout.split()[0]
+    )
+    shared = sum(p.stat().st_size for p in args.site.iterdir() if p.is_file())
+    figures = {"ru": 0, "en": 0}
+    for png in folder.glob("*.png"):
+        figures["en" if png.name.endswith(".en.png") else "ru"] += png.stat().st_size
     print(json.dumps({
         "election": args.election,
+        "du_sb_election_plus_shared_bytes": du + shared,
+        "figure_bytes_per_language": figures,
         "cpu_slowdown": args.rate,
         "stations_js_bytes": size,
         "page_and_map_loaded_ms": round(load, 1),

@@ -43,7 +43,7 @@ from smartvote.engine.strength import (
     national_target,
     slot_multipliers,
 )
-from smartvote.pages.engine import number_ranges
+from smartvote.pages.site.content import number_ranges
 from smartvote.tactics.districts import DistrictVotes
 
 

@@ -186,31 +186,42 @@ def test_coordinate_spb(cli: Any) -> None:
 @pytest.fixture(scope="module")
 def page(
     real_store: Store, engine_home: Path, training: Training, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+) -> tuple[Path, dict[str, Any]]:
+    """``recommend --html`` in English: the site's district cards as one file, and the run's JSON."""
     out = tmp_path_factory.mktemp("engine-pages") / "spb-2021-city.html"
     with pytest.MonkeyPatch.context() as m:
         m.setenv("SMARTVOTE_HOME", str(engine_home))
         m.setattr(engine_cli, "Store", SharedStore(real_store))
         result = CliRunner().invoke(
-            main, ["recommend", "spb-2021-city", "--draws", DRAWS, "--html", str(out)]
+            main,
+            ["recommend", "spb-2021-city", "--draws", DRAWS, "--html", str(out), "--lang", "en", "--json"],
         )
     assert result.exit_code == 0, result.output
-    return out
+    return out, json.loads(result.stdout)
 
 
-def test_page_is_self_contained(page: Path) -> None:
-    html = page.read_text(encoding="utf-8")
+def test_page_is_self_contained(page: tuple[Path, dict[str, Any]]) -> None:
+    html = page[0].read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "<script" not in html and html.count('src="data:image/png;base64,') == 1
+    assert "<script" not in html and "<img" not in html and "<link" not in html
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert policy and "default-src 'none'" in policy.group(1) and "script-src 'none'" in policy.group(1)
 
 
-def test_page_opens_in_headless_chromium(page: Path) -> None:
+def test_page_opens_in_headless_chromium(page: tuple[Path, dict[str, Any]]) -> None:
+    path, run = page
     with chromium() as browser:
         tab, requests = recorded_tab(browser)
-        tab.goto(page.as_uri())
-        assert tab.title().startswith("spb-2021-city: recommendations")
-        assert tab.eval_on_selector("#curve-chart", "img => img.naturalWidth") > 300
-        assert tab.locator("#districts tr").count() == 26
+        tab.goto(path.as_uri())
+        assert tab.title().startswith("Districts: St Petersburg 2021: city legislature election")
+        assert tab.locator("html").get_attribute("lang") == "en"
+        assert tab.eval_on_selector("#curve-chart", "svg => svg.getBoundingClientRect().width") > 300
+        cards = tab.locator("article.card")
+        assert cards.count() == len(run["districts"]) == 25
+        for i, district in enumerate(run["districts"]):
+            assert district["name"] in cards.nth(i).locator("dd.pick").inner_text()
+        at_full = tab.locator("#curve tr").nth(1).locator("td.n").last.inner_text()  # q = 100%
+        assert abs(float(at_full) - run["coordination"]["curve"][100]["mean"]) <= 0.051
     assert only_local(requests)
 
 
@@ -219,7 +230,8 @@ def test_an_adjustment_moves_the_pick_and_is_listed(
 ) -> None:
     from datetime import date
 
-    from smartvote.pages.engine import recommendation_page
+    from smartvote.pages.site import ElectionSite
+    from smartvote.pages.site.build import single_page
     from smartvote.pipelines.engine import run_engine
     from smartvote.tactics.adjust import Adjustment
 
@@ -230,7 +242,8 @@ def test_an_adjustment_moves_the_pick_and_is_listed(
     run = run_engine(real_store, "spb-2021-duma", adjustments=(crafted,), n_draws=500, cache=cache)
     pick = next(d for d in run.recommendation.districts if d.district == "federal-smd-216")
     assert pick.name == "Вишневский Борис Лазаревич" and WINS_ALONE in pick.flags
-    assert "crafted test input" in recommendation_page(run)
+    page = single_page(ElectionSite(run.forecast.election, run.forecast.election, run), "districts")
+    assert "crafted test input" in page
 
 
 def test_an_adjustment_for_an_unknown_candidate_names_its_row(

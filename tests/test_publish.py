@@ -173,8 +173,12 @@ def test_every_visible_string_of_the_templates_is_in_the_catalogue() -> None:
         outside += [f"{template.name}: {w}" for w in re.findall(r"[A-Za-zА-Яа-яЁё]{2,}", text)]
     assert not outside, outside
     used = set()
-    for source in [*TEMPLATES.glob("*.j2"), *Path(TEMPLATES.parents[1], "site").glob("*.py")]:
-        used |= set(re.findall(r"""t\(\s*["']([\w. ]+)["']\s*[,)]""", source.read_text(encoding="utf-8")))
+    pages = TEMPLATES.parents[1]
+    sources = [*TEMPLATES.glob("*.j2"), *Path(pages, "site").glob("*.py"), pages / "report" / "figures.py"]
+    for source in sources:
+        used |= set(
+            re.findall(r"""(?<![\w.])t\(\s*["']([\w. ]+)["']\s*[,)]""", source.read_text(encoding="utf-8"))
+        )
     tables = [messages(lang).table for lang in LANGUAGES]
     assert all(set(tables[0]) == set(t) for t in tables)
     assert used - set(tables[0]) == set()
@@ -312,3 +316,17 @@ def test_each_language_page_speaks_only_its_language(site: dict[str, Path]) -> N
             assert f'<html lang="{lang}">' in html
             assert not [v for v in foreign if v in html], page
             assert not re.search(r">[^<]*\b(city|federal)-smd-\d+", html), page  # no bare labels as text
+
+
+def test_report_figures_are_drawn_in_the_page_language(site: dict[str, Path]) -> None:
+    """Each report page shows its own language's figures (the words differ, so the files do)."""
+    folder = site["out"] / "russia-duma-2021"
+    shown = {}
+    for lang, page in (("ru", "report.html"), ("en", "report.en.html")):
+        shown[lang] = re.findall(r'<img src="([^"]+)"', (folder / page).read_text(encoding="utf-8"))
+    assert shown["ru"] == [f"{n}.png" for n in ("comet", "histograms", "shpilkin", "fingerprint")]
+    assert shown["en"] == [name.replace(".png", ".en.png") for name in shown["ru"]]
+    for ru, en in zip(shown["ru"], shown["en"], strict=True):
+        assert (folder / ru).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (folder / ru).read_bytes() != (
+            folder / en
+        ).read_bytes()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ from smartvote.data.inputs import read_adjustments, read_polls
 from smartvote.data.store import Store
 from smartvote.engine.recommend import DEFAULT_Q
 from smartvote.errors import SmartvoteError
-from smartvote.pages.engine import recommendation_page, voter_page
+from smartvote.pages.messages import LANGUAGES
+from smartvote.pages.site.build import DEFAULT_LANGUAGE, single_page
 from smartvote.pipelines.backtests import (
     BACKTESTS,
     russia_2016_2021,
@@ -34,6 +34,7 @@ from smartvote.pipelines.engine import (
     training_cache,
 )
 from smartvote.pipelines.moscow import moscow_2019, moscow_folder
+from smartvote.pipelines.publish import election_site
 from smartvote.tactics.adjust import Adjustment, adjustments_of
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -64,7 +65,17 @@ def _inputs(f: Any) -> Any:
             ),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),
             click.option(
-                "--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML page."
+                "--html",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Also write the district cards with the method and the coordination curve, as one "
+                "page (the published site's, docs/publish.md).",
+            ),
+            click.option(
+                "--lang",
+                type=click.Choice(LANGUAGES),
+                default=DEFAULT_LANGUAGE,
+                show_default=True,
+                help="Language of the pages.",
             ),
         )
     ):
@@ -117,12 +128,17 @@ def _check_targets(*paths: Path | None) -> None:
             check_file_target(path)
 
 
-def _write_html(
-    path: Path | None, run: EngineRun, page: Callable[[EngineRun], str] = recommendation_page
-) -> None:
-    if path is not None:
-        write_text(path, page(run))
-        click.echo(f"wrote {path}", err=True)
+def _write_pages(run: EngineRun, lang: str, html: Path | None, voter_page: Path | None = None) -> None:
+    """The site's district cards (``--html``) and lookup (``--voter-page``) as single files, with
+    the district names and endorsements the store has (``smartvote endorse``), as published."""
+    if html is None and voter_page is None:
+        return
+    with Store.reading() as store:
+        site = election_site(store, run, contest=None)
+    for path, page in ((html, "districts"), (voter_page, "index")):
+        if path is not None:
+            write_text(path, single_page(site, page, lang))
+            click.echo(f"wrote {path}", err=True)
 
 
 @main.command("recommend")
@@ -138,13 +154,12 @@ def _write_html(
 @reports_errors
 def recommend(
     election_id: str, q: float, polls: Path | None, regional_polls: Path | None, adjust: Path | None,
-    n_draws: int, seed: int, as_json: bool, html: Path | None, voter_page_path: Path | None,
+    n_draws: int, seed: int, as_json: bool, html: Path | None, lang: str, voter_page_path: Path | None,
 ) -> None:  # fmt: skip
     """The challenger to unite behind in every district, with its probability and flags."""
     _check_targets(html, voter_page_path)
     run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
-    _write_html(html, run)
-    _write_html(voter_page_path, run, voter_page)
+    _write_pages(run, lang, html, voter_page_path)
     if as_json:
         echo_json(run.to_json() | {"coordination": run.curve.to_json()})
         return
@@ -169,12 +184,12 @@ def _print_notes(run: EngineRun) -> None:
 @reports_errors
 def coordinate(
     election_id: str, q: float, polls: Path | None, regional_polls: Path | None, adjust: Path | None,
-    n_draws: int, seed: int, as_json: bool, html: Path | None,
+    n_draws: int, seed: int, as_json: bool, html: Path | None, lang: str,
 ) -> None:  # fmt: skip
     """Seats flipped against coordination q, with 90% intervals (Monte Carlo, seeded)."""
     _check_targets(html)
     run = _run(election_id, polls, regional_polls, adjust, q, n_draws, seed)
-    _write_html(html, run)
+    _write_pages(run, lang, html)
     curve = run.curve
     if as_json:
         echo_json(

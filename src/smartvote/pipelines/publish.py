@@ -17,9 +17,11 @@ from smartvote.data.store import Store
 from smartvote.engine.forecast import EngineRun
 from smartvote.errors import SmartvoteError
 from smartvote.model import district_of
+from smartvote.pages.messages import LANGUAGES, messages
 from smartvote.pages.report.document import report_document
-from smartvote.pages.report.figures import FIGURES, png
+from smartvote.pages.report.figures import FIGURES, figures_for, png
 from smartvote.pages.site import ElectionSite, build_site
+from smartvote.pages.site.build import DEFAULT_LANGUAGE, page_name
 from smartvote.pages.site.signing import MANIFEST, SIGNATURE, manifest_text, public_key_of, sign
 from smartvote.pipelines.report import analyse_inputs, read_inputs
 from smartvote.tactics.parties import party_mapping
@@ -65,14 +67,21 @@ def district_names(
 
 
 def election_site(store: Store, run: EngineRun, contest: str | None, seed: int = 0) -> ElectionSite:
-    """One election's part of the site; ``contest`` is the report's (None: no report)."""
+    """One election's part of the site; ``contest`` is the report's (None: no report). The
+    report's figures are drawn once per language: their words come from the catalogue."""
     election_id = run.forecast.election
     names, endorsed = district_names(run, store.endorsements(election_id))
     document, figures = None, {}
     if contest is not None:
         analysis = analyse_inputs(read_inputs(store, election_id, contest), seed=seed)
-        figures = {name: png(draw(analysis)) for name, draw in FIGURES.items()}
-        document = report_document(analysis, {name: f"{name}.png" for name in figures})
+        drawn = {k: v for k, v in figures_for(analysis).items() if k in FIGURES}  # the report's own
+        figures = {
+            lang: {name: png(draw(analysis, messages(lang))) for name, draw in drawn.items()}
+            for lang in LANGUAGES
+        }
+        document = report_document(
+            analysis, {name: page_name(name, DEFAULT_LANGUAGE, "png") for name in drawn}
+        )
     title = store.election(election_id).title
     return ElectionSite(election_id, title, run, document, figures, names, endorsed)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from smartvote.atomic import atomic_files, output_folder
 from smartvote.jsonout import dumps
+from smartvote.pages.messages import messages
 from smartvote.pages.report.analysis import Analysis
 from smartvote.pages.report.document import report_document
 from smartvote.pages.report.figures import figures_for, png
@@ -34,7 +35,7 @@ def write_report(analysis: Analysis, out: Path, progress: Progress = no_progress
     figures = figures_for(analysis)
     for done, (name, draw) in enumerate(figures.items()):
         progress("figures", done, len(figures))
-        images[name] = png(draw(analysis))
+        images[name] = png(draw(analysis, messages("en")))  # the report's page is in English
     progress("figures", len(figures), len(figures))
     document = report_document(analysis, {name: f"{name}.png" for name in images})
     html = render_html(document, images)

@@ -21,18 +21,16 @@ from markupsafe import Markup
 
 from smartvote.pages.common import asset, render
 from smartvote.pages.messages import LANGUAGES, Messages, messages
+from smartvote.pages.messages.numbers import decimal, integer, percent, votes
 from smartvote.pages.report.analysis import choice_label
 from smartvote.pages.site.content import (
     ElectionSite,
-    decimal,
     district_name,
     election_title,
-    integer,
-    percent,
+    method,
     pick_entry,
     station_lists,
     station_runs,
-    votes,
 )
 from smartvote.pages.site.signing import MANIFEST, PUBLIC_KEY, SIGNATURE, PublicKey
 
@@ -41,16 +39,19 @@ PAGES = ("index", "districts", "report")
 STATIC = ("style.css", "site.js")
 
 
-def page_name(page: str, lang: str) -> str:
-    """``districts.html`` in the default language, ``districts.en.html`` in another."""
-    return f"{page}.html" if lang == DEFAULT_LANGUAGE else f"{page}.{lang}.html"
+def page_name(page: str, lang: str, ext: str = "html") -> str:
+    """``districts.html`` in the default language, ``districts.en.html`` in another (and so
+    ``comet.png``, ``comet.en.png`` for a figure)."""
+    return f"{page}.{ext}" if lang == DEFAULT_LANGUAGE else f"{page}.{lang}.{ext}"
 
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _common(t: Messages, page: str, root: str, public: PublicKey | None) -> dict[str, Any]:
+def _common(
+    t: Messages, page: str, root: str, public: PublicKey | None, inline: dict[str, object] | None = None
+) -> dict[str, Any]:
     return {
         "t": t,
         "lang": t.lang,
@@ -60,7 +61,7 @@ def _common(t: Messages, page: str, root: str, public: PublicKey | None) -> dict
         "manifest": MANIFEST,
         "signature": SIGNATURE,
         "public_key_file": PUBLIC_KEY,
-        "inline": None,
+        "inline": inline,
     }
 
 
@@ -96,7 +97,7 @@ def _lookup(
     }  # fmt: skip
     data = {
         "q": percent(site.run.recommendation.q, t),
-        "cards": page_name("districts", t.lang),
+        "cards": None if inline else page_name("districts", t.lang),  # one file: no cards beside it
         "text": text,
         "districts": [
             {
@@ -116,7 +117,7 @@ def _lookup(
     }
     return render(
         "site/lookup.html.j2",
-        **(_common(t, "index", "../", public) | {"inline": inline}),
+        **_common(t, "index", "../", public, inline),
         site=site,
         title=election_title(site, t),
         regions=regions,
@@ -126,7 +127,9 @@ def _lookup(
     )
 
 
-def _districts(site: ElectionSite, t: Messages, public: PublicKey | None) -> str:
+def _districts(
+    site: ElectionSite, t: Messages, public: PublicKey | None, inline: dict[str, object] | None = None
+) -> str:
     lists = station_lists(site)
     cards = [
         pick_entry(site, d, t) | {"stations": lists.get(p.district, []), "anchor": f"d{d}"}
@@ -134,11 +137,12 @@ def _districts(site: ElectionSite, t: Messages, public: PublicKey | None) -> str
     ]
     return render(
         "site/districts.html.j2",
-        **_common(t, "districts", "../", public),
+        **_common(t, "districts", "../", public, inline),
         site=site,
         title=election_title(site, t),
         cards=cards,
         q=percent(site.run.recommendation.q, t),
+        method=method(site, t),
         page=page_name,
     )
 
@@ -173,27 +177,34 @@ def _stations_script(runs: dict[str, list[int]]) -> str:
     )
 
 
-def single_page(site: ElectionSite, lang: str = DEFAULT_LANGUAGE) -> str:
-    """The lookup as one self-contained file (``recommend --voter-page``): the station map and
-    the site's script inlined and allowed by their SHA-256 alone, the style inline, and every
-    station by district in a table for readers without scripts. The same page as the site's."""
+def _inline(script: str | None) -> dict[str, object]:
+    """What a page needs to stand alone: the style inline, and its script (if any) inline and
+    allowed by its SHA-256 alone, so that nothing else can run."""
+    inline: dict[str, object] = {"style": Markup(asset("site/style.css")), "script": None, "hash": None}
+    if script is not None:
+        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+        inline |= {"script": Markup(script), "hash": f"sha256-{digest}"}
+    return inline
+
+
+def single_page(site: ElectionSite, page: str = "index", lang: str = DEFAULT_LANGUAGE) -> str:
+    """One page of the site as one self-contained file, the same page as the site's:
+    ``index`` the lookup (``recommend --voter-page``: the station map and the site's script
+    inlined, and every station by district in a table for readers without scripts),
+    ``districts`` the cards with the method and the coordination curve (``recommend --html``,
+    no script at all)."""
     t = messages(lang)
+    if page == "districts":
+        return _districts(site, t, None, _inline(None))
     labels = [d.district for d in site.run.recommendation.districts]
     runs = station_runs(site.run.forecast.stations, labels)
-    script = _stations_script(runs) + asset("site/site.js")
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     lists = station_lists(site)
     entries = [pick_entry(site, d, t) for d in range(len(labels))]
     table = [
         {"district": e["district"], "pick": e["pick"], "stations": lists.get(label, [])}
         for e, label in zip(entries, labels, strict=True)
     ]
-    inline: dict[str, object] = {
-        "script": Markup(script),
-        "hash": f"sha256-{digest}",
-        "style": Markup(asset("site/style.css")),
-        "table": table,
-    }
+    inline = _inline(_stations_script(runs) + asset("site/site.js")) | {"table": table}
     return _lookup(site, t, None, list(runs), inline)
 
 
@@ -216,8 +227,9 @@ def build_site(sites: list[ElectionSite], public: PublicKey | None) -> dict[str,
         labels = [d.district for d in site.run.recommendation.districts]
         runs = station_runs(stations, labels)
         files[f"{site.election}/stations.js"] = _stations_script(runs).encode("utf-8")
-        for fig, data in site.figures.items():
-            files[f"{site.election}/{fig}.png"] = data  # one copy for both languages
+        for lang, drawn in site.figures.items():
+            for fig, data in drawn.items():
+                files[f"{site.election}/{page_name(fig, lang, 'png')}"] = data
         if site.report is not None:
             files[f"{site.election}/report.json"] = _json(site.report).encode("utf-8")
         for lang in LANGUAGES:

@@ -10,23 +10,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartvote.engine.coordinate import CoordinationCurve
 from smartvote.engine.forecast import EngineRun
 from smartvote.engine.recommend import DistrictPick
 from smartvote.model import district_of
 from smartvote.pages.messages import Messages
+from smartvote.pages.messages.numbers import decimal, integer, percent
 from smartvote.tactics.parties import party_mapping
 
 
 @dataclass(frozen=True)
 class ElectionSite:
     """One election of the site: the engine's run, the forensic report (its JSON document and
-    PNG figures, or none), and the names the data has for districts and their endorsements."""
+    PNG figures per language, or none), and the names the data has for districts and their
+    endorsements."""
 
     election: str
     title: str
     run: EngineRun
     report: dict[str, Any] | None = None
-    figures: dict[str, bytes] = field(default_factory=dict)
+    figures: dict[str, dict[str, bytes]] = field(default_factory=dict)  # language -> name -> PNG
     names: dict[str, str] = field(default_factory=dict)  # district label -> name
     endorsed: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (candidate, party id)
 
@@ -91,38 +94,6 @@ def district_name(label: str, site: ElectionSite, t: Messages) -> str:
         return t("district.number", number=label)
     kind = "district.city" if label.startswith("city-") else "district.federal"
     return t(kind, number=number)
-
-
-def percent(p: float | None, t: Messages, digits: int = 0) -> str:
-    """A probability or share as a percentage in the reader's notation (``45%``, ``4,5%``)."""
-    if p is None:
-        return t("number.na")
-    text = f"{100 * p:.{digits}f}%"
-    return text.replace(".", ",") if t.lang == "ru" else text
-
-
-def integer(n: float | None, t: Messages) -> str:
-    """A count with thousands separated (``96,325`` / ``96 325``)."""
-    if n is None:
-        return t("number.na")
-    text = f"{n:,.0f}"
-    return text.replace(",", "\u00a0") if t.lang == "ru" else text
-
-
-def decimal(x: float | None, digits: int, t: Messages, sign: bool = False) -> str:
-    if x is None:
-        return t("number.na")
-    text = f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
-    return text.replace(",", "\u00a0").replace(".", ",") if t.lang == "ru" else text
-
-
-def votes(n: float | None, t: Messages) -> str:
-    """Votes in millions or thousands (``14.70 M`` / ``14,70 млн``)."""
-    if n is None:
-        return t("number.na")
-    if abs(n) >= 1e6:
-        return t("number.millions", value=decimal(n / 1e6, 2, t))
-    return t("number.thousands", value=decimal(n / 1e3, 1, t))
 
 
 def candidate_label(name: str, party_id: str, level: str, t: Messages) -> str:
@@ -193,4 +164,77 @@ def pick_entry(site: ElectionSite, d: int, t: Messages) -> dict[str, Any]:
         "endorsed": _endorsed(site, pick.district, t),
         "explanation": explanation,
         "candidates": sorted(ballot, key=lambda c: -c["share"]),
+    }
+
+
+#: The plot area of the coordination curve's inline SVG (viewBox units): left, top, width, height.
+CURVE_BOX = (44.0, 8.0, 256.0, 150.0)
+#: The coordination levels the curve's table shows, in percent.
+CURVE_MARKS = (0, 10, 20, 30, 50, 70, 100)
+
+
+def curve_chart(curve: CoordinationCurve) -> dict[str, Any]:
+    """The coordination curve as inline-SVG geometry: the 90% band as a polygon, the mean as a
+    polyline, and the ticks (the site draws charts as SVG, not images; docs/publish.md)."""
+    left, top, width, height = CURVE_BOX
+    ceiling = max(1.0, float(max(curve.high)))
+    step = max(1, int(np.ceil(ceiling / 5)))
+    ceiling = step * int(np.ceil(ceiling / step))
+
+    def point(q: float, seats: float) -> str:
+        return f"{left + width * q:.1f},{top + height * (1 - seats / ceiling):.1f}"
+
+    band = [point(q, s) for q, s in zip(curve.q, curve.high, strict=True)]
+    band += [point(q, s) for q, s in reversed(list(zip(curve.q, curve.low, strict=True)))]
+    return {
+        "box": CURVE_BOX,
+        "band": " ".join(band),
+        "mean": " ".join(point(q, s) for q, s in zip(curve.q, curve.mean, strict=True)),
+        "x_ticks": [(left + width * k / 100, k) for k in range(0, 101, 20)],
+        "y_ticks": [(top + height * (1 - s / ceiling), s) for s in range(0, ceiling + 1, step)],
+    }
+
+
+def method(site: ElectionSite, t: Messages) -> dict[str, Any]:
+    """How the picks were computed, in ``t``'s language: the model's parameters, the analysts'
+    adjustments, the coordination curve (chart and table) and the engine's own notes."""
+    run = site.run
+    scales = run.training.scales
+    curve = run.curve
+    return {
+        "model": t(
+            "method.model",
+            draws=integer(run.recommendation.draws, t),
+            seed=run.seed,
+            national=decimal(scales.national, 2, t),
+            regional=decimal(scales.regional, 2, t),
+            district=decimal(scales.district, 2, t),
+            training=" → ".join(run.training.pair),
+            q=percent(run.recommendation.q, t),
+        ),
+        "adjustments": [
+            t(
+                "method.adjustment",
+                district=a.district,
+                candidate=a.candidate,
+                effect=decimal(a.effect_pp, 1, t, sign=True),
+                reason=a.reason,
+                source=a.source,
+                published=a.published.isoformat(),
+            )
+            for a in run.forecast.adjustments
+        ],
+        "ruling": t(
+            "method.ruling", seats=decimal(curve.ruling_seats, 1, t), districts=integer(curve.districts, t)
+        ),
+        "chart": curve_chart(curve),
+        "marks": [
+            {
+                "q": f"{m}%",
+                "mean": decimal(curve.mean[m], 1, t),
+                "interval": f"{curve.low[m]:.0f}–{curve.high[m]:.0f}",
+            }
+            for m in CURVE_MARKS
+        ],
+        "notes": list(run.forecast.notes),
     }

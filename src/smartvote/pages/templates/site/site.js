@@ -51,10 +51,12 @@
       }
       if (pick.endorsed) line(fill(data.text.endorsed, { name: pick.endorsed }));
       if (pick.flags.length) line(pick.flags.join(", "), "caveat");
-      var link = document.createElement("a");
-      link.href = data.cards + "#d" + d;
-      link.textContent = data.text.card;
-      line("").appendChild(link);
+      if (data.cards) { // a page of the site, not a page on its own
+        var link = document.createElement("a");
+        link.href = data.cards + "#d" + d;
+        link.textContent = data.text.card;
+        line("").appendChild(link);
+      }
     };
     form.addEventListener("submit", function (event) { event.preventDefault(); show(); });
     number.addEventListener("input", show);
