@@ -352,7 +352,8 @@ def check_tables(tables: ElectionTables, file: str) -> None:
 def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Array:
     """The text key of each row over ``columns``, as one Arrow array (hashed in C++, not Python)."""
     arrays = [pa.array(frame[c], from_pandas=True).cast(pa.string()) for c in columns]
-    return arrays[0] if len(arrays) == 1 else pc.binary_join_element_wise(*arrays, "\x1f")
+    key = arrays[0] if len(arrays) == 1 else pc.binary_join_element_wise(*arrays, "\x1f")
+    return key.combine_chunks() if isinstance(key, pa.ChunkedArray) else key  # pandas may hand chunks
 
 
 def _positions(keys: pa.Array, among: pa.Array) -> np.ndarray:
@@ -387,8 +388,13 @@ def _lookup(ids: pa.Array, contests: pa.Array, stations: pd.DataFrame) -> np.nda
         pc.and_(pc.equal(ids, station_ids), pc.equal(contests, station_contests))
     ):
         return np.arange(len(stations))  # the pairs are the stations, in order (every importer's votes)
-    if pc.count_distinct(station_ids).as_py() == len(stations):  # ids unique across contests
-        at = _positions(ids, station_ids)
+    # one hash pass over the stations' ids, then the wanted ones: codes follow first appearance,
+    # so the stations' ids are unique exactly when their codes are 0..n-1, and a wanted id's
+    # code is then its station's position (or >= n: no such station)
+    n = len(stations)
+    codes = pc.fill_null(pc.dictionary_encode(pa.concat_arrays([station_ids, ids])).indices, -1).to_numpy()
+    if (codes[:n] == np.arange(n)).all():  # ids unique across contests
+        at = np.where(codes[n:] < n, codes[n:], -1)
         there = pc.take(station_contests, pa.array(np.maximum(at, 0)))
         same = pc.fill_null(pc.equal(there, contests), False).to_numpy(zero_copy_only=False)
         return np.where((at >= 0) & same, at, -1)
