@@ -105,6 +105,7 @@ def test_importer_flags_from_the_forms_equal_todays(federal_zip, year: int) -> N
         assert importer_flags(stations, TOTALS).tolist() == expected
         assert flag_inconsistent(stations).tolist() == expected
         assert tables.stations["inconsistent"].tolist() == expected
+        assert tables.stations["implausible"].tolist() == _zero_invalid(stations)
         if year == 2021:
             assert sum(r != "" for r in expected) == 24
 
@@ -124,6 +125,13 @@ def _todays_reasons(stations: pd.DataFrame) -> list[str]:
         k: v.fillna(False).to_numpy(bool) & ~stations["no_protocol"].to_numpy(bool) for k, v in checks.items()
     }
     return [";".join(k for k, hit in hits.items() if hit[i]) for i in range(len(stations))]
+
+
+def _zero_invalid(stations: pd.DataFrame) -> list[str]:
+    """``invalid=0`` computed directly on the canonical columns: no invalid ballot at a station
+    of more than 500 ballots in the boxes, never at a station without a protocol."""
+    hit = (stations["invalid"] == 0) & (stations["ballots_in_boxes"] > 500) & ~stations["no_protocol"]
+    return ["invalid=0" if h else "" for h in hit.fillna(False)]
 
 
 def test_importer_flags_on_spb_2021(data_dir: Path) -> None:
@@ -191,6 +199,38 @@ def test_soft_checks_on_spb_protocols_fire_as_pandas_says(spb: pd.DataFrame) -> 
     hard = [r.relation.text for r in form("ru-duma-list").rules if r.severity == "hard"]
     assert not failed[[h for h in hard if h != "L10 = choices"]].any().any()
     assert not (direct["L10 = choices"] & ~blank).any()
+
+
+def test_importer_stores_the_soft_checks_on_spb_2021_as_pandas_says(
+    spb: pd.DataFrame, data_dir: Path
+) -> None:
+    """The importer's columns on the raw St Petersburg protocols: ``implausible`` holds the soft
+    check of its own (no invalid ballot among more than 500: 123 protocols), ``inconsistent``
+    the flagged ones (line 1 = 0 at 50, 3+4+5 < 7+8 at 2), each where pandas says on the raw file."""
+    boxes = spb["ballots_stationary_box"] + spb["ballots_portable_box"]
+    issued = spb["ballots_early"] + spb["ballots_in_station"] + spb["ballots_outside"]
+    direct = {
+        "invalid=0": (spb["invalid"] == 0) & (boxes > 500),
+        "registered=0": spb["registered"] == 0,
+        "boxes>issued": boxes > issued,
+    }
+    expected = {
+        name: set(map(tuple, spb.loc[hit, ["contest", "uik"]].to_numpy())) for name, hit in direct.items()
+    }
+    assert {name: len(keys) for name, keys in expected.items()} == {
+        "invalid=0": 123,
+        "registered=0": 50,
+        "boxes>issued": 2,
+    }
+    stations = pd.concat([t.stations for t in read_path(data_dir / "spb-2021")])
+    key = list(zip(stations["contest"], stations["number"], strict=True))
+    column = {"invalid=0": "implausible", "registered=0": "inconsistent", "boxes>issued": "inconsistent"}
+    got = {
+        name: {k for k, r in zip(key, stations[col], strict=True) if name in r.split(";")}
+        for name, col in column.items()
+    }
+    assert got == expected
+    assert set(stations["implausible"]) == {"", "invalid=0"}
 
 
 @settings(max_examples=60, deadline=None)

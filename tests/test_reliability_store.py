@@ -254,10 +254,34 @@ def test_schema_steps_are_recorded_and_an_old_store_is_migrated(tmp_path: Path) 
     with Store.reading(path) as store:  # a reader of an old store: migrated once, then read
         assert store.schema_version() == SCHEMA_VERSION
         steps = store.db.execute("SELECT version, step FROM schema_version ORDER BY version").fetchall()
-        rows = store.db.execute("SELECT station_id, counted_by_scanner FROM stations").fetchall()
+        rows = store.db.execute("SELECT station_id, counted_by_scanner, implausible FROM stations").fetchall()
     assert [s[0] for s in steps] == list(range(1, SCHEMA_VERSION + 1))
-    assert "counted_by_scanner" in steps[-1][1]
-    assert rows == [("s", None)]
+    assert "counted_by_scanner" in steps[1][1] and "implausible" in steps[2][1]
+    assert rows == [("s", None, None)]
+
+
+def test_a_store_written_before_the_implausible_column_computes_it_on_reading(tmp_path: Path) -> None:
+    """Schema step 3 adds ``stations.implausible`` empty (null); reading fills it from the counts:
+    no invalid ballot among 600 is ``invalid=0``, ten invalid among 600 is nothing."""
+    folder = tmp_path / "tidy"
+    folder.mkdir()
+    (folder / "stations.csv").write_text(
+        "contest,station_id,registered,ballots_in_boxes,valid,invalid\nc,a,1000,600,600,0\nc,b,1000,600,590,10\n"
+    )
+    (folder / "votes.csv").write_text("contest,station_id,choice,votes\nc,a,X,600\nc,b,X,590\n")
+    (tables,) = read_path(folder, "old", "X")
+    path = tmp_path / "old.duckdb"
+    with Store(path) as store:
+        store.add_election(tables)
+    old = duckdb.connect(str(path))  # as a store of schema 2 left it
+    old.execute("ALTER TABLE stations DROP COLUMN implausible")
+    old.execute("DELETE FROM schema_version WHERE version = 3")
+    old.close()
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        stored = store.db.execute("SELECT implausible FROM stations ORDER BY station_id").fetchall()
+        assert stored == [(None,), (None,)]
+        assert store.load("old").stations["implausible"].tolist() == ["invalid=0", ""]
 
 
 def test_a_store_of_a_newer_schema_is_refused(home: Path) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from smartvote.cli import main
+from smartvote.data.store import Store
 
 
 def test_simulate_election_imports_it_and_writes_the_truth(home: Path, tmp_path: Path) -> None:
@@ -26,7 +27,15 @@ def test_simulate_election_imports_it_and_writes_the_truth(home: Path, tmp_path:
     totals = json.loads(summary.output)
     assert totals["stations"] == 3002
     assert totals["ballots_issued"] == truth["clean_issued"].sum() + truth["injected_ballots"].sum()
-    assert totals["flagged"] == {"remote_electronic": 2, "no_protocol": 0, "inconsistent": 0}
+    with Store.reading() as store:  # no invalid ballot among more than 500, counted directly
+        st = store.table("stations", "syn-5")
+    zero_invalid = int(((st["invalid"] == 0) & (st["ballots_in_boxes"] > 500)).sum())
+    assert totals["flagged"] == {
+        "remote_electronic": 2,
+        "no_protocol": 0,
+        "inconsistent": 0,
+        "implausible": zero_invalid,
+    }
 
 
 def test_same_seed_same_election_from_the_command_line(home: Path) -> None:

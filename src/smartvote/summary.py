@@ -119,6 +119,7 @@ def summarize(
         "remote_electronic": int(stations["remote_electronic"].sum()),
         "no_protocol": int(stations["no_protocol"].sum()),
         "inconsistent": int((stations["inconsistent"] != "").sum()),
+        "implausible": int((stations["implausible"] != "").sum()),
     }
     groups = []
     if by is not None:

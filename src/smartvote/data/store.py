@@ -38,6 +38,7 @@ from smartvote.model import (
     Election,
     ElectionTables,
     conform,
+    flag_implausible,
 )
 from smartvote.settings import home
 
@@ -51,7 +52,7 @@ CREATE TABLE IF NOT EXISTS contests (
 CREATE TABLE IF NOT EXISTS stations (
     election_id VARCHAR, contest VARCHAR, station_id VARCHAR, region VARCHAR, district BIGINT,
     tik VARCHAR, number BIGINT, counted_by_scanner BOOLEAN, {_COUNT_SQL},
-    remote_electronic BOOLEAN, no_protocol BOOLEAN, inconsistent VARCHAR);
+    remote_electronic BOOLEAN, no_protocol BOOLEAN, inconsistent VARCHAR, implausible VARCHAR);
 CREATE TABLE IF NOT EXISTS choices (
     election_id VARCHAR, contest VARCHAR, choice_id BIGINT, name VARCHAR, party VARCHAR,
     ballot_position BIGINT, ruling BOOLEAN, endorsed BOOLEAN);
@@ -68,6 +69,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         2,
         "stations.counted_by_scanner (null: not known) for stores written before it existed",
         "ALTER TABLE stations ADD COLUMN IF NOT EXISTS counted_by_scanner BOOLEAN",
+    ),
+    (
+        3,
+        "stations.implausible (null: computed on reading) for stores written before it existed",
+        "ALTER TABLE stations ADD COLUMN IF NOT EXISTS implausible VARCHAR",
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -407,7 +413,11 @@ class Store:
         where = "election_id = ?" + (" AND contest = ?" if contest else "")
         params = [election_id, contest] if contest else [election_id]
         frame = self._query(f"SELECT {columns} FROM {name} WHERE {where}", params).df()
-        return conform(frame, _TABLES[name])
+        frame = conform(frame, _TABLES[name])
+        if name == "stations" and (unknown := frame["implausible"].isna()).any():
+            # written before the column existed (schema step 3): its reasons follow from the counts
+            frame.loc[unknown, "implausible"] = flag_implausible(frame[unknown])
+        return frame
 
     def load(self, election_id: str) -> ElectionTables:
         """The whole election as it was imported."""

@@ -4,7 +4,26 @@ This package sits in the model layer: it imports nothing of smartvote, so that `
 can draw the importer's irregularity flags from the same forms the observer service checks.
 """
 
-from smartvote.protocols.forms import CheckResult, Form, form, forms, importer_flags
+from smartvote.protocols.forms import (
+    CheckResult,
+    Form,
+    form,
+    forms,
+    implausible_flags,
+    importer_flags,
+    join_names,
+)
 from smartvote.protocols.grammar import GrammarError, Relation, parse
 
-__all__ = ["CheckResult", "Form", "GrammarError", "Relation", "form", "forms", "importer_flags", "parse"]
+__all__ = [
+    "CheckResult",
+    "Form",
+    "GrammarError",
+    "Relation",
+    "form",
+    "forms",
+    "implausible_flags",
+    "importer_flags",
+    "join_names",
+    "parse",
+]

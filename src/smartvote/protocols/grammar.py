@@ -17,9 +17,11 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 CHOICES = "choices"
-OPERATORS: dict[str, Callable[[int, int], bool]] = {
+#: The comparisons, on counts or elementwise on arrays of counts (``Form.failures``).
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
     "<=": operator.le,
     "=": operator.eq,

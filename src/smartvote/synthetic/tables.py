@@ -21,6 +21,7 @@ from smartvote.model import (
     ElectionTables,
     conform,
     contests_table,
+    flag_implausible,
 )
 from smartvote.synthetic.country import Counts, split_among_others
 from smartvote.synthetic.election import Simulation
@@ -50,8 +51,9 @@ def to_tables(
 
     Built column by column in canonical form rather than through :func:`model.finish`: the
     counts are consistent by construction (boxes <= issued <= received = registered > 0), so
-    no protocol is flagged; tests check that with :func:`model.flag_inconsistent` and
-    :func:`model.check_tables`.
+    no protocol is flagged inconsistent; tests check that with :func:`model.flag_inconsistent`
+    and :func:`model.check_tables`. The plausibility flags follow from the counts as on import
+    (:func:`model.flag_implausible`).
     """
     names = [RULING, *(f"Party {j + 2}" for j in range(len(sim.country.other_mix)))]
     title = f"Synthetic election: {len(sim)} stations, seed {seed}, fraud: {describe_fraud(sim.fraud)}"
@@ -71,10 +73,12 @@ def to_tables(
     rng = np.random.default_rng(sim.parties_seed)
     parties = split_among_others(sim.counts.others, sim.geography.commission, sim.country, rng)
     votes = _votes(labels["station_id"], np.column_stack([sim.counts.leader, parties]))
+    stations = _stations(sim.counts, labels)
+    stations["implausible"] = flag_implausible(stations)
     return ElectionTables(
         election,
         contests_table([CONTEST]),
-        conform(_stations(sim.counts, labels), STATION_COLUMNS),
+        conform(stations, STATION_COLUMNS),
         conform(choices, CHOICE_COLUMNS),
         conform(votes, VOTE_COLUMNS),
     )

@@ -118,7 +118,7 @@ def _stations(protocols: pd.DataFrame, file: str) -> pd.DataFrame:
 
 def _with_districts(stations: pd.DataFrame) -> pd.DataFrame:
     """A station's single-member district: the ``*-smd-N`` contest it votes in."""
-    district = stations["contest"].map(district_of)
+    district = stations["contest"].map({c: district_of(c) for c in stations["contest"].unique()})
     by_station = pd.Series(district.values, index=stations["station_id"]).dropna()
     by_station = by_station[~by_station.index.duplicated()]
     return stations.assign(district=stations["station_id"].map(by_station).astype("Int64"))
