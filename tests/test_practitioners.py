@@ -231,20 +231,26 @@ def test_kink_signal_is_calibrated_within_the_unit_and_sees_stuffing() -> None:
     assert raised >= 11 and np.mean(fraud_z) > 1.2
 
 
+@pytest.fixture(scope="module")
+def clean_null() -> np.ndarray:
+    """The fast signals' combined z on 3 clean elections of 80 regions of 250 stations."""
+    country = Country(stations_per_region=250)
+    inputs = [_rank_input(simulate(20_000, election_rng(1, i), country)) for i in range(3)]
+    return combined_null(inputs, FAST_SIGNALS)
+
+
 @pytest.mark.parametrize(
     ("fraud", "bound"),
     [(Fraud(stuffing=0.05), 14), (Fraud(round_share=0.02, round_turnout=0.02), 9)],
     ids=["stuffing", "rounding"],
 )
-def test_ranking_finds_regions_better_than_chance(fraud: Fraud, bound: int) -> None:
+def test_ranking_finds_regions_better_than_chance(fraud: Fraud, bound: int, clean_null: np.ndarray) -> None:
     """Reduced run of benchmarks/ranking.py: 80 regions of 250 stations, fraud in 5 regions.
     Chance puts 5 x 10/80 = 0.625 of them in the top 10 per election (5 over 8 elections).
     Measured with the fast signals: stuffing 17, rounding 13; with the integer test and
     Shpilkin's count alone (before the kink joined them) stuffing 11, rounding 14."""
     country = Country(stations_per_region=250)
-    null = combined_null(
-        [_rank_input(simulate(20_000, election_rng(1, i), country)) for i in range(3)], FAST_SIGNALS
-    )
+    null = clean_null
     found = 0
     for i in range(8):
         rng = election_rng(2, i)
@@ -266,7 +272,7 @@ def test_rank_and_history_commands(home: Path) -> None:
     out = runner.invoke(main, ["rank", "syn", "--signals", "fast", "--null", "1", "--json"])
     assert out.exit_code == 0, out.output
     payload = json.loads(out.output)
-    assert payload["units"] and {s["name"] for s in payload["signals"]} == {"integer", "shpilkin"}
+    assert payload["units"] and {s["name"] for s in payload["signals"]} == {"integer", "shpilkin", "kink"}
     out = runner.invoke(main, ["history", "--json", "--out", str(home / "history")])
     assert out.exit_code == 0, out.output
     (row,) = json.loads(out.output)
