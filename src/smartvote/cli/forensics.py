@@ -179,7 +179,7 @@ def scanners(election_id: str, contest: str | None, keep_special: bool, as_json:
     type=click.Choice(["all", "fast"]),
     default="fast",
     show_default=True,
-    help="fast: integer and Shpilkin; all: also Kireev, identical protocols and the fingerprint (minutes).",
+    help="fast: integer, Shpilkin, the kink; all: also Kireev, identical protocols, fingerprint (minutes).",
 )
 @click.option(
     "--null", "null_elections", type=click.IntRange(min=1), default=3, show_default=True,

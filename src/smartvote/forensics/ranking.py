@@ -3,12 +3,14 @@
 Each signal turns one method into a z-score per unit (region or commission), with its source:
 the integer test's exact z (Kobak, Shpilkin & Pshenichnikov 2016), the share of the unit's
 registered voters that Shpilkin's method counts as anomalous (robustly standardised across
-units), Kireev's small-count tails (:mod:`.kireev`), identical protocols (:mod:`.coincidence`)
-and the Klimek fingerprint (:mod:`.klimek`). They are combined by Stouffer's method,
-``Z = sum z_s / sqrt(k)``. The signals are correlated (stuffing raises integer counts and
-anomalous votes together), so ``Z`` is *not* standard normal under honest counting: its null
-distribution is measured on clean synthetic elections (:func:`combined_null`), and each unit's
-``p`` is the share of null units at or above its ``Z``.
+units), the steepening of the leader's share with turnout above the unit's median turnout
+(the unit against itself, :func:`kink_signal`), Kireev's small-count tails (:mod:`.kireev`),
+identical protocols (:mod:`.coincidence`) and the Klimek fingerprint (:mod:`.klimek`). They
+are combined by Stouffer's method, ``Z = sum z_s / sqrt(k)``. The signals are correlated
+(stuffing raises the anomalous votes and the kink together), so ``Z`` is *not* standard
+normal under honest counting: its null distribution is measured on clean synthetic elections
+(:func:`combined_null`), and each unit's ``p`` is the share of null units at or above its
+``Z``.
 
 A signal is a function ``RankInput -> Signal``; :data:`DEFAULT_SIGNALS` is the list the rank
 command uses, and adding a method is adding one function to it.
@@ -101,6 +103,58 @@ def shpilkin_signal(r: RankInput) -> Signal:
     )
 
 
+def kink_signal(r: RankInput) -> Signal:
+    """Does the leader's share rise faster with turnout at the unit's high-turnout stations than
+    at its others? Shpilkin's premise (the stations below the turnout peak show the honest
+    relation of turnout and vote, ballots added at high turnout depart from it) tested within
+    the unit, against the unit's own scatter, instead of against other units.
+
+    Within the unit's commissions (commission fixed effects: the honest differences between
+    commissions drop out), the leader's share ``p`` of the valid ballots is fitted by least
+    squares on turnout ``t`` (issued / registered) and on the hinge ``max(t - t_median, 0)`` at
+    the unit's median turnout; the hinge's coefficient is the change of slope above the
+    median, over its heteroskedasticity-robust (HC1, White 1980) standard error: under honest
+    counting with a turnout-share relation straight within commissions (any slope: the honest
+    correlation that biases Shpilkin's count is absorbed) it is about standard normal;
+    stuffing at high turnout, which raises ``t`` and ``p`` together, makes it positive. One-sided
+    like Kireev's and the identical protocols' z (``z >= 0``): a relation that flattens above
+    the median is no sign of honesty (the share saturates towards 100% where stuffing runs
+    through every turnout, as in 2021's Tatarstan). The relation of turnout and support as a
+    fraud diagnostic: Mebane & Kalinin 2009 ("Comparative Election Fraud Detection"); the hinge
+    at the median (no tuning to a fraud's threshold) is this module's choice,
+    docs/forensics-practitioners.md measures it."""
+    a = r.arrays
+    m = _ordinary(r) & (a.registered > 0) & (a.valid > 0)
+    frame = pd.DataFrame(
+        {
+            "unit": r.unit[m],
+            "commission": r.commission[m],
+            "t": a.issued[m] / a.registered[m],
+            "p": a.leader[m] / a.valid[m],
+        }
+    )
+    frame["hinge"] = np.maximum(frame["t"] - frame.groupby("unit")["t"].transform("median"), 0.0)
+    columns = ["t", "hinge", "p"]
+    frame[columns] -= frame.groupby("commission")[columns].transform("mean")
+    z: dict[str, float] = {}
+    for unit, d in frame.groupby("unit", sort=False):
+        x, y = d[["t", "hinge"]].to_numpy(), d["p"].to_numpy()
+        dof = len(y) - 2 - d["commission"].nunique()
+        xtx = x.T @ x
+        if dof < 2 or np.linalg.cond(xtx) > 1e12:
+            continue  # too few stations beside the commissions' means, or no spread of turnout
+        inverse = np.linalg.inv(xtx)
+        beta = inverse @ x.T @ y
+        residual = y - x @ beta
+        meat = (x * residual[:, None] ** 2).T @ x
+        variance = (inverse @ meat @ inverse)[1, 1] * len(y) / dof
+        if variance > 0:
+            z[str(unit)] = float(np.clip(beta[1] / np.sqrt(variance), 0.0, Z_CLIP))
+    return Signal(
+        "kink", "the leader's share steepening with turnout above the unit's median, within commissions", z
+    )
+
+
 def kireev_signal(r: RankInput) -> Signal:
     """Kireev's pattern per unit: the smallest, over its commission x choice cells, of the
     larger of the two exact tails (both must be small), Bonferroni over the unit's cells."""
@@ -157,12 +211,13 @@ def fingerprint_signal(r: RankInput) -> Signal:
 DEFAULT_SIGNALS: tuple[SignalFunction, ...] = (
     integer_signal,
     shpilkin_signal,
+    kink_signal,
     kireev_signal,
     identical_signal,
     fingerprint_signal,
 )
 #: The signals that are cheap enough for calibrating on many synthetic elections.
-FAST_SIGNALS: tuple[SignalFunction, ...] = (integer_signal, shpilkin_signal)
+FAST_SIGNALS: tuple[SignalFunction, ...] = (integer_signal, shpilkin_signal, kink_signal)
 
 
 def combined(signals: Sequence[Signal], units: Sequence[str]) -> pd.DataFrame:
