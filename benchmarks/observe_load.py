@@ -322,6 +322,22 @@ def clean_cost() -> None:
         )
 
 
+def backend_cpu(database: str | None) -> float:
+    """CPU seconds of the PostgreSQL processes serving ``database`` (their titles name it)."""
+    if database is None:
+        return 0.0
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            if f" {database} ".encode() not in (process / "cmdline").read_bytes():
+                continue
+            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q) * 1000) if values else float("nan")
 
@@ -356,9 +372,10 @@ def one_backend(backend: str, args: argparse.Namespace, source: Path | None = No
             flush=True,
         )
         run = Run(tokens, photo)
-        client_cpu, server_cpu = time.process_time(), server.cpu()
+        client_cpu, server_cpu, db_cpu = time.process_time(), server.cpu(), backend_cpu(pg_name)
         offered = asyncio.run(open_loop(run, base, rate, args.seconds, server if args.crash else None))
         client_cpu, server_cpu = time.process_time() - client_cpu, server.cpu() - server_cpu
+        db_cpu = backend_cpu(pg_name) - db_cpu
         first_pass = len(run.acked)
         rounds = asyncio.run(drain(run, base))
         closed = asyncio.run(closed_loop(base, tokens, args.closed_seconds)) if args.closed_seconds else None
@@ -391,8 +408,9 @@ def one_backend(backend: str, args: argparse.Namespace, source: Path | None = No
             f"  CPU during the load: client {client_cpu:.1f} s, server {server_cpu:.1f} s "
             f"({(client_cpu + server_cpu) / args.seconds / os.cpu_count() * 100:.0f}% of "
             f"{os.cpu_count()} cores over {args.seconds:g} s); server CPU per submission "
-            f"{server_cpu / len(wanted) * 1000:.2f} ms (client {client_cpu / len(wanted) * 1000:.2f} ms); "
-            f"machine load now {os.getloadavg()[0]:.1f}"
+            f"{server_cpu / len(wanted) * 1000:.2f} ms (client {client_cpu / len(wanted) * 1000:.2f} ms"
+            + (f", PostgreSQL {db_cpu / len(wanted) * 1000:.2f} ms" if pg_name else "")
+            + f"); machine load now {os.getloadavg()[0]:.1f}"
         )
         print(
             f"  drain: {rounds} rounds; stored {len(load_stored):,} = acknowledged {len(run.acked):,}, "

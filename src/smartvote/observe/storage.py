@@ -114,8 +114,19 @@ def engine_for(url: str, durable: bool = True) -> Engine:
     would otherwise double the disk flushes of every request.
     """
     if not url.startswith("sqlite"):
-        options = {} if durable else {"options": "-c synchronous_commit=off"}
-        return sa.create_engine(url, pool_size=8, max_overflow=16, pool_recycle=3600, connect_args=options)
+        if durable:
+            return sa.create_engine(url, pool_size=8, max_overflow=16, pool_recycle=3600)
+        # Every request passes here: a fixed pool (threads wait for a connection) rather than
+        # overflow connections, each a new PostgreSQL process, opened and closed per request
+        # once more than the pool's size arrive at once.
+        return sa.create_engine(
+            url,
+            pool_size=12,
+            max_overflow=0,
+            pool_timeout=60,
+            pool_recycle=3600,
+            connect_args={"options": "-c synchronous_commit=off"},
+        )
     engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
     sync = "FULL" if durable else "NORMAL"
 
@@ -390,7 +401,7 @@ class Storage:
             row = conn.execute(hot.look_up, params).first()
             if row is None:
                 return None
-            count = row.count if hot.count is None else conn.execute(hot.count, params).scalar_one()
+            count = row.hits if hot.count is None else conn.execute(hot.count, params).scalar_one()
             if count == 1:
                 conn.execute(hot.forget, params)
         return Principal(
@@ -441,8 +452,9 @@ class Storage:
             .returning(rate.c.digest, rate.c.count)
             .cte("counted")
         )
+        hits = counted.c.count.label("hits")
         look_up = sa.select(
-            token.c.role, token.c.election, token.c.secret, token.c.rate_per_minute, counted.c.count
+            token.c.role, token.c.election, token.c.secret, token.c.rate_per_minute, hits
         ).join_from(token, counted, counted.c.digest == token.c.digest)
         return _HotPath(look_up, None, forget, insert, receipts_of)
 
