@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-#: The most items in one transaction (a bound on a batch's time and on its statement's size).
+#: The most items in one transaction (a bound on a batch's time and on its statement's size;
+#: below SQLAlchemy's page of 1,000 rows per multi-row INSERT, so that a batch is one statement).
 MOST = 256
 
 

@@ -14,6 +14,7 @@ import json
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -557,9 +558,9 @@ class Storage:
         True (new), False (a retry of the same content: same id, same receipt) or None (the same
         id with other content)."""
         inserted = set(conn.execute(self._hot.insert, rows).scalars())
-        ids = [r["id"] for r in rows]
-        unique = {i for i in inserted if ids.count(i) == 1}
-        others = [i for i in ids if i not in unique]
+        times = Counter(r["id"] for r in rows)
+        unique = {i for i in inserted if times[i] == 1}
+        others = [i for i in times if i not in unique]
         stored = dict(conn.execute(self._hot.receipts_of, {"ids": others}).all()) if others else {}
         out: list[bool | None] = []
         for row in rows:
