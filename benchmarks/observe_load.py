@@ -98,8 +98,9 @@ def protocol_photo(width: int = 3000, height: int = 2250) -> bytes:
 class Server:
     """``smartvote observe serve`` in its own process group."""
 
-    def __init__(self, db: str, photos: Path, workers: int, log: Path) -> None:
+    def __init__(self, db: str, photos: Path, workers: int, log: Path, source: Path | None = None) -> None:
         self.db, self.photos, self.workers, self.log = db, photos, workers, log
+        self.env = {**os.environ, "PYTHONPATH": str(source)} if source else None
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
@@ -125,6 +126,7 @@ class Server:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
+                env=self.env,
             )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -320,11 +322,35 @@ def clean_cost() -> None:
         )
 
 
+def backend_cpu(database: str | None) -> float:
+    """CPU seconds of the PostgreSQL processes serving ``database`` (their titles name it)."""
+    if database is None:
+        return 0.0
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            if f" {database} ".encode() not in (process / "cmdline").read_bytes():
+                continue
+            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q) * 1000) if values else float("nan")
 
 
-def one_backend(backend: str, args: argparse.Namespace) -> bool:
+def baseline_source(ref: str, into: Path) -> Path:
+    """The service's code at git ``ref`` (``src/`` of this repository), to run as the baseline."""
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "src"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into / "src"
+
+
+def one_backend(backend: str, args: argparse.Namespace, source: Path | None = None, label: str = "") -> bool:
     folder = Path(tempfile.mkdtemp(prefix="observe-bench-"))
     url, pg_name = database(backend, folder)
     photos = folder / "photos"
@@ -333,22 +359,23 @@ def one_backend(backend: str, args: argparse.Namespace) -> bool:
             migrate(store.engine)
             store.create_election("bench", "Benchmark", *frame())
             _, tokens = store.issue_tokens("bench", "observer", args.tokens)
-        server = Server(url, photos, args.workers, folder / "server.log")
+        server = Server(url, photos, args.workers, folder / "server.log", source)
         server.start()
         base = f"http://127.0.0.1:{server.port}"
         photo = protocol_photo() if args.photos else None
         rate = args.rate if args.rate else (20.0 if args.photos else 400.0)
         per_token = rate * 60 / args.tokens
         print(
-            f"{backend}: {rate:g}/s for {args.seconds:g} s from {args.tokens} tokens "
+            f"{backend}{label}: {rate:g}/s for {args.seconds:g} s from {args.tokens} tokens "
             f"({per_token:.0f} per token and minute; limit 60)"
             + (f"; photo {len(photo):,} bytes" if photo else ""),
             flush=True,
         )
         run = Run(tokens, photo)
-        client_cpu, server_cpu = time.process_time(), server.cpu()
+        client_cpu, server_cpu, db_cpu = time.process_time(), server.cpu(), backend_cpu(pg_name)
         offered = asyncio.run(open_loop(run, base, rate, args.seconds, server if args.crash else None))
         client_cpu, server_cpu = time.process_time() - client_cpu, server.cpu() - server_cpu
+        db_cpu = backend_cpu(pg_name) - db_cpu
         first_pass = len(run.acked)
         rounds = asyncio.run(drain(run, base))
         closed = asyncio.run(closed_loop(base, tokens, args.closed_seconds)) if args.closed_seconds else None
@@ -380,7 +407,10 @@ def one_backend(backend: str, args: argparse.Namespace) -> bool:
         print(
             f"  CPU during the load: client {client_cpu:.1f} s, server {server_cpu:.1f} s "
             f"({(client_cpu + server_cpu) / args.seconds / os.cpu_count() * 100:.0f}% of "
-            f"{os.cpu_count()} cores over {args.seconds:g} s)"
+            f"{os.cpu_count()} cores over {args.seconds:g} s); server CPU per submission "
+            f"{server_cpu / len(wanted) * 1000:.2f} ms (client {client_cpu / len(wanted) * 1000:.2f} ms"
+            + (f", PostgreSQL {db_cpu / len(wanted) * 1000:.2f} ms" if pg_name else "")
+            + f"); machine load now {os.getloadavg()[0]:.1f}"
         )
         print(
             f"  drain: {rounds} rounds; stored {len(load_stored):,} = acknowledged {len(run.acked):,}, "
@@ -410,6 +440,11 @@ def main() -> None:
     parser.add_argument("--photos", action="store_true", help="One 3000 x 2250 photo per submission")
     parser.add_argument("--crash", action="store_true", help="kill -9 the server's process group half-way")
     parser.add_argument("--closed-seconds", type=float, default=10.0, help="Closed-loop run after (0: none)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="Also run the service as of git REF (e.g. main) before each run of this one, in the same run",
+    )
     args = parser.parse_args()
     print(
         f"machine load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
@@ -418,7 +453,13 @@ def main() -> None:
     if args.photos:
         clean_cost()
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
-    results = [one_backend(b, args) for b in backends]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="observe-baseline-") as folder:
+        source = baseline_source(args.baseline, Path(folder)) if args.baseline else None
+        for backend in backends:
+            if source is not None:
+                results.append(one_backend(backend, args, source, f" (baseline {args.baseline})"))
+            results.append(one_backend(backend, args))
     print(f"machine load after: {os.getloadavg()[0]:.2f}")
     sys.exit(0 if all(results) else 1)
 

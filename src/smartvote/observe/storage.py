@@ -14,10 +14,12 @@ import json
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from smartvote.errors import SmartvoteError
 from smartvote.observe import consensus as core
+from smartvote.observe.group_commit import GroupCommit
 from smartvote.observe.photos import CleanPhoto, file_name, sweep, write_durably
 from smartvote.observe.records import (
     GENESIS,
@@ -112,8 +115,19 @@ def engine_for(url: str, durable: bool = True) -> Engine:
     would otherwise double the disk flushes of every request.
     """
     if not url.startswith("sqlite"):
-        options = {} if durable else {"options": "-c synchronous_commit=off"}
-        return sa.create_engine(url, pool_size=8, max_overflow=16, pool_recycle=3600, connect_args=options)
+        if durable:
+            return sa.create_engine(url, pool_size=8, max_overflow=16, pool_recycle=3600)
+        # Every request passes here: a fixed pool (threads wait for a connection) rather than
+        # overflow connections, each a new PostgreSQL process, opened and closed per request
+        # once more than the pool's size arrive at once.
+        return sa.create_engine(
+            url,
+            pool_size=12,
+            max_overflow=0,
+            pool_timeout=60,
+            pool_recycle=3600,
+            connect_args={"options": "-c synchronous_commit=off"},
+        )
     engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
     sync = "FULL" if durable else "NORMAL"
 
@@ -152,6 +166,9 @@ class Storage:
         self._frames: dict[str, Frame] = {}
         self._lock = threading.Lock()
         self._tables: dict[str, sa.Table] = {}
+        self._inserts: GroupCommit[dict[str, Any], bool | None] = GroupCommit(
+            self._single, self._insert_batch
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -373,35 +390,74 @@ class Storage:
 
     # -- requests ---------------------------------------------------------------------------
     def authenticate(self, token: str, now: float | None = None) -> Principal | None:
-        """The principal of a valid, unrevoked token, counting this request against its rate."""
-        tokens, elections, rate = self.t("tokens"), self.t("elections"), self.t("rate")
+        """The principal of a valid, unrevoked token, counting this request against its rate.
+
+        On PostgreSQL the look-up and the count are one statement (one round trip); SQLite,
+        which has no data-modifying CTEs but no round trips either, runs them one after the other.
+        """
         digest = token_digest(token)
-        window = int(now if now is not None else time.time()) // 60
+        params = {"digest": digest, "window": int(now if now is not None else time.time()) // 60}
+        hot = self._hot
         with self._single(self.counters) as conn:
-            row = conn.execute(
-                sa.select(
-                    tokens.c.role,
-                    tokens.c.election,
-                    tokens.c.revoked,
-                    elections.c.secret,
-                    elections.c.rate_per_minute,
-                )
-                .join(elections, elections.c.id == tokens.c.election)
-                .where(tokens.c.digest == digest)
-            ).first()
-            if row is None or row.revoked:
+            row = conn.execute(hot.look_up, params).first()
+            if row is None:
                 return None
-            upsert = self._upsert(rate).values(digest=digest, window=window, count=1)
-            count = conn.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=["digest", "window"], set_={"count": rate.c.count + 1}
-                ).returning(rate.c.count)
-            ).scalar_one()
+            count = row.hits if hot.count is None else conn.execute(hot.count, params).scalar_one()
             if count == 1:
-                conn.execute(rate.delete().where(rate.c.digest == digest, rate.c.window < window))
+                conn.execute(hot.forget, params)
         return Principal(
             row.role, row.election, digest, pseudonym(row.secret, digest), count > row.rate_per_minute
         )
+
+    @cached_property
+    def _hot(self) -> _HotPath:
+        """The hot path's statements, built once: building a Core statement costs more CPU than
+        running it (measured: 0.38 ms against 0.15 ms for an upsert on PostgreSQL)."""
+        tokens, elections, rate, subs = (
+            self.t("tokens"),
+            self.t("elections"),
+            self.t("rate"),
+            self.t("submissions"),
+        )
+        found = (
+            sa.select(
+                tokens.c.digest,
+                tokens.c.role,
+                tokens.c.election,
+                elections.c.secret,
+                elections.c.rate_per_minute,
+            )
+            .join(elections, elections.c.id == tokens.c.election)
+            .where(tokens.c.digest == sa.bindparam("digest"), sa.not_(tokens.c.revoked))
+        )
+        window = sa.bindparam("window", type_=sa.BigInteger)
+        on_conflict = {"index_elements": ["digest", "window"], "set_": {"count": rate.c.count + 1}}
+        forget = rate.delete().where(rate.c.digest == sa.bindparam("digest"), rate.c.window < window)
+        insert = self._upsert(subs).on_conflict_do_nothing(index_elements=["id"]).returning(subs.c.id)
+        receipts_of = sa.select(subs.c.id, subs.c.receipt).where(
+            subs.c.id.in_(sa.bindparam("ids", expanding=True))
+        )
+        if self.engine.dialect.name != "postgresql":
+            count = (
+                self._upsert(rate)
+                .values(digest=sa.bindparam("digest"), window=window, count=1)
+                .on_conflict_do_update(**on_conflict)
+                .returning(rate.c.count)
+            )
+            return _HotPath(found, count, forget, insert, receipts_of)
+        token = found.cte("token")
+        counted = (
+            self._upsert(rate)
+            .from_select(["digest", "window", "count"], sa.select(token.c.digest, window, sa.literal(1)))
+            .on_conflict_do_update(**on_conflict)
+            .returning(rate.c.digest, rate.c.count)
+            .cte("counted")
+        )
+        hits = counted.c.count.label("hits")
+        look_up = sa.select(
+            token.c.role, token.c.election, token.c.secret, token.c.rate_per_minute, hits
+        ).join_from(token, counted, counted.c.digest == token.c.digest)
+        return _HotPath(look_up, None, forget, insert, receipts_of)
 
     def frame(self, election: str) -> Frame:
         """The election's frame, read once per worker (it does not change while serving)."""
@@ -471,37 +527,51 @@ class Storage:
             "choices": choices,
         }
         digest = receipt(content)
-        subs = self.t("submissions")
-        # Single statements suffice: submissions are never changed, so the check of an earlier
-        # one and the insert need no common transaction, and the insert is atomic by itself.
-        with self._single() as conn:
-            if content["supersedes"] is not None:
+        body = {"lines": lines, "choices": choices}
+        checked = [c.to_json() for c in checks]
+        row = {
+            "id": content["id"],
+            "election": principal.election,
+            "contest": contest,
+            "station": station,
+            "kind": content["kind"],
+            "author": principal.pseudonym,
+            "supersedes": content["supersedes"],
+            "body": canonical_json(body),
+            "receipt": digest,
+            "checks": canonical_json(checked),
+            "hard_failed": any(c.severity == "hard" and c.status == "failed" for c in checks),
+            "received": coarse_time(time.time()),
+        }
+        # Submissions are never changed, so the check of an earlier one and the insert need no
+        # common transaction; the insert joins the worker's next group commit.
+        if content["supersedes"] is not None:
+            with self._read() as conn:
                 self._check_supersedes(conn, principal, content)
-            row = {
-                "id": content["id"],
-                "election": principal.election,
-                "contest": contest,
-                "station": station,
-                "kind": content["kind"],
-                "author": principal.pseudonym,
-                "supersedes": content["supersedes"],
-                "body": canonical_json({"lines": lines, "choices": choices}),
-                "receipt": digest,
-                "checks": canonical_json([c.to_json() for c in checks]),
-                "hard_failed": any(c.severity == "hard" and c.status == "failed" for c in checks),
-                "received": coarse_time(time.time()),
-            }
-            inserted = conn.execute(
-                self._upsert(subs)
-                .values(**row)
-                .on_conflict_do_nothing(index_elements=["id"])
-                .returning(subs.c.id)
-            ).first()
-            if inserted is None:
-                existing = conn.execute(sa.select(subs.c.receipt).where(subs.c.id == content["id"])).scalar()
-                if existing != digest:
-                    raise Conflict(f"submission {content['id']} was already received with other content")
-        return inserted is not None, self._record(row, [])
+        created = self._inserts(row)
+        if created is None:
+            raise Conflict(f"submission {content['id']} was already received with other content")
+        return created, _record(row, body, checked, [])
+
+    def _insert_batch(self, conn: Connection, rows: list[dict[str, Any]]) -> list[bool | None]:
+        """Insert submissions in one statement (atomic by itself, so its own transaction); per row
+        True (new), False (a retry of the same content: same id, same receipt) or None (the same
+        id with other content)."""
+        inserted = set(conn.execute(self._hot.insert, rows).scalars())
+        times = Counter(r["id"] for r in rows)
+        unique = {i for i in inserted if times[i] == 1}
+        others = [i for i in times if i not in unique]
+        stored = dict(conn.execute(self._hot.receipts_of, {"ids": others}).all()) if others else {}
+        out: list[bool | None] = []
+        for row in rows:
+            if row["id"] in unique:
+                out.append(True)
+            elif stored.get(row["id"]) != row["receipt"]:
+                out.append(None)
+            else:  # the first of several same-content rows in the batch counts as the new one
+                out.append(row["id"] in inserted)
+                inserted.discard(row["id"])
+        return out
 
     def _check_supersedes(self, conn: Connection, principal: Principal, content: Mapping[str, Any]) -> None:
         subs = self.t("submissions")
@@ -521,25 +591,9 @@ class Storage:
                 "for the same contest and station"
             )
 
-    def _record(self, row: Mapping[str, Any], photos: list[dict[str, Any]]) -> dict[str, Any]:
-        body = json.loads(row["body"])
-        checks = json.loads(row["checks"])
-        return {
-            "id": row["id"],
-            "contest": row["contest"],
-            "station": row["station"],
-            "kind": row["kind"],
-            "supersedes": row["supersedes"],
-            "author": row["author"],
-            "lines": body["lines"],
-            "choices": body["choices"],
-            "receipt": row["receipt"],
-            "received": row["received"],
-            "checks": checks,
-            "failed": [c["message"] for c in checks if c["status"] == "failed"],
-            "hard_failed": bool(row["hard_failed"]),
-            "photos": photos,
-        }
+    @staticmethod
+    def _stored(row: Mapping[str, Any], photos: list[dict[str, Any]]) -> dict[str, Any]:
+        return _record(row, json.loads(row["body"]), json.loads(row["checks"]), photos)
 
     def submissions(
         self,
@@ -563,7 +617,7 @@ class Storage:
                 dict(r._mapping) for r in conn.execute(query.order_by(subs.c.id).limit(limit).offset(offset))
             ]
             photos = self._photos_of(conn, [r["id"] for r in rows])
-        return [self._record(r, photos.get(r["id"], [])) for r in rows]
+        return [self._stored(r, photos.get(r["id"], [])) for r in rows]
 
     def submission(self, principal: Principal, submission: str) -> dict[str, Any]:
         """One submission, if this principal may read it (else :class:`NotFound`, hiding its existence)."""
@@ -573,7 +627,7 @@ class Storage:
             if row is None or not _may_read(principal, row):
                 raise NotFound(f"no submission {submission}")
             photos = self._photos_of(conn, [submission])
-        return self._record(dict(row._mapping), photos.get(submission, []))
+        return self._stored(dict(row._mapping), photos.get(submission, []))
 
     def _photos_of(self, conn: Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         photos = self.t("photos")
@@ -794,6 +848,43 @@ class Storage:
             self._audit(conn, election, {"role": "organiser", "actor": "cli", "action": "purge", **counts})
         self.sweep_photos()
         return counts
+
+
+@dataclass(frozen=True)
+class _HotPath:
+    """The statements of every submission: the token's look-up (with its count on PostgreSQL),
+    the count (SQLite), the removal of a token's older counters, the insert, retries' receipts."""
+
+    look_up: Any
+    count: Any
+    forget: Any
+    insert: Any
+    receipts_of: Any
+
+
+def _record(
+    row: Mapping[str, Any],
+    body: Mapping[str, Any],
+    checks: list[dict[str, Any]],
+    photos: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A submission as the API answers it (``body`` and ``checks``: the row's, parsed)."""
+    return {
+        "id": row["id"],
+        "contest": row["contest"],
+        "station": row["station"],
+        "kind": row["kind"],
+        "supersedes": row["supersedes"],
+        "author": row["author"],
+        "lines": body["lines"],
+        "choices": body["choices"],
+        "receipt": row["receipt"],
+        "received": row["received"],
+        "checks": checks,
+        "failed": [c["message"] for c in checks if c["status"] == "failed"],
+        "hard_failed": bool(row["hard_failed"]),
+        "photos": photos,
+    }
 
 
 def _same_keys(what: str, given: Mapping[str, Any], expected: tuple[str, ...]) -> None:
