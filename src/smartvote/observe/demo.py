@@ -140,11 +140,11 @@ def _named_rewritten(proofs: dict[str, Any]) -> set[int]:
 
 async def _moderate(
     client: Client, moderators: list[str], lay: sim.Layers, night: sim.Night, rng: np.random.Generator
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Moderators work the queue as the service shows it: two read every conflicting figure
     from the photo; where their readings disagree the figure stays in conflict and the next
     moderator reads it, until two agree or no moderator is left."""
-    readings, rounds, next_reader = 0, 0, 0
+    readings, next_reader, read_per_round = 0, 0, list[int]()
     while next_reader < len(moderators):
         queue = await client.call("GET", "/api/v1/queue", moderators[0])
         conflicts = [(p["station"], f) for p in queue for f in p["figures"] if f["status"] == "conflict"]
@@ -152,7 +152,7 @@ async def _moderate(
             break
         readers = moderators[next_reader : next_reader + (2 if next_reader == 0 else 1)]
         next_reader += len(readers)
-        rounds += 1
+        read_per_round.append(len(conflicts))
         calls = []
         for station, f in conflicts:
             signed = lay.figures(int(station))[f["figure"]]
@@ -164,12 +164,15 @@ async def _moderate(
                 calls.append(("POST", "/api/v1/moderation", token, body))
         await client.all(calls)
         readings += len(calls)
-    left = await client.call("GET", "/api/v1/queue", moderators[0])
-    unresolved = sum(f["status"] == "conflict" for p in left for f in p["figures"])
+    after = await client.call("GET", "/api/v1/consensus", moderators[0])
+    figures = [(int(p["station"]), f) for p in after for f in p["figures"]]
+    confirmed = [(i, f) for i, f in figures if f["status"] == "confirmed"]
     return {
         "moderator_readings": readings,
-        "moderator_rounds": rounds,
-        "figures_left_in_conflict": unresolved,
+        "figures_read_per_round": read_per_round,
+        "figures_confirmed": len(confirmed),
+        "figures_confirmed_wrong": sum(f["value"] != lay.figures(i)[f["figure"]] for i, f in confirmed),
+        "figures_left_in_conflict": sum(f["status"] == "conflict" for _, f in figures),
     }
 
 

@@ -271,7 +271,10 @@ class NightResult:
     @property
     def recall_ceiling(self) -> float:
         """Without moderators, a rewritten station is found only when no observer of it was
-        hostile (one disagreeing token leaves the figure in conflict): (1 - F)^K."""
+        hostile (one disagreeing token leaves the figure in conflict): (1 - F)^K, or 1 - F when
+        the hostile observers collude (all of a station's or none)."""
+        if self.night.colluding:
+            return 1 - self.night.hostile
         return (1 - self.night.hostile) ** self.night.observers
 
     def to_json(self) -> dict[str, Any]:
