@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -77,8 +78,6 @@ def service(settings: Settings, log: Path, workers: int = 2, home: Path | None =
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 120) -> None:
-    import urllib.request
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -107,10 +106,10 @@ class Client:
                 self.requests += 1
                 try:
                     async with self.session.request(method, path, json=body, headers=headers) as answer:
-                        data = await answer.json(content_type=None)
+                        raw = await answer.read()
                         if answer.status < 300:
-                            return data
-                        problem = f"{answer.status} {data.get('error', '')}"
+                            return json.loads(raw)
+                        problem = f"{answer.status} {raw[:200].decode(errors='replace')}"
                         if answer.status < 500 and answer.status != 429:
                             break
                 except (aiohttp.ClientError, TimeoutError) as exc:
