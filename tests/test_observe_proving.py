@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +16,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from browser import chromium, only_local, recorded_tab
 from observe_support import CONTEST, frame, jpeg, protocol
+from smartvote.atomic import OutputError
 from smartvote.cli import main
 from smartvote.data.store import Store
 from smartvote.observe import merkle, proving, quickcount
@@ -328,3 +331,36 @@ def test_quick_count_from_the_services_verified_protocols(night: Night) -> None:
     assert share["share:1"]["estimate"] == pytest.approx(600 / 1112)
     assert share["share:1"]["official"] == pytest.approx(1000 / 1668)
     assert answer["commitment"] == sample.commitment
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the page, not the back-end, is tested
+def test_export_pdf_opens_and_its_figures_match_the_database(night: Night, tmp_path: Path) -> None:
+    """`observe export --pdf`: each pack's page printed by headless Chromium; the PDF's text,
+    read back by pypdf, shows every figure's official and verified value as the database has it."""
+    proving.sync_official(night.storage, "demo", *official_tables())
+    for token in night.observers[:2]:
+        night.call("POST", "/api/v1/submissions", token, json=protocol(station="1"))
+    packs = proving.evidence_packs(night.storage, "demo")
+    assert write_packs(tmp_path / "out", packs, night.storage.photo_dir, pdf=True) == len(packs)
+    assert all((tmp_path / "out" / f"{pack_name(p)}.pdf").is_file() for p in packs)
+    (one,) = [p for p in packs if p.station.station == "1" and p.station.contest == CONTEST]
+    pages = PdfReader(tmp_path / "out" / f"{pack_name(one)}.pdf").pages
+    text = "\n".join(page.extract_text() for page in pages)
+    shown = {m[1]: (int(m[2]), int(m[3])) for m in re.finditer(r"^([LC]\d+) (\d+) (\d+) ", text, re.M)}
+    sent = protocol(station="1")
+    expected = {f"L{k}": v for k, v in sent["lines"].items()} | {
+        f"C{k}": v for k, v in sent["choices"].items()
+    }
+    official = proving.official(night.storage, "demo")[(CONTEST, "1")]
+    assert shown == {f: (official[f], v) for f, v in expected.items()}
+    assert shown["C1"] == (400, 300) and "copy-differs" in text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_export_pdf_without_chromium_fails_in_one_line_and_writes_nothing(
+    night: Night, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(OutputError, match="PDF export needs Chromium"):
+        write_packs(tmp_path / "out", proving.evidence_packs(night.storage, "demo"), pdf=True)
+    assert not (tmp_path / "out").exists()

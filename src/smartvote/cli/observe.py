@@ -15,11 +15,11 @@ from smartvote.cli import echo_json, main, reports_errors
 from smartvote.data.store import Store
 from smartvote.errors import SmartvoteError
 from smartvote.jsonout import dumps
+from smartvote.observe import demo as night_demo
 from smartvote.observe import proving, quickcount
 from smartvote.observe.export import write_packs
 from smartvote.observe.frame import frame_from_store, read_frame
 from smartvote.observe.night import Night
-from smartvote.observe.night import run as run_night
 from smartvote.observe.settings import AGREEING_TOKENS, Settings
 from smartvote.observe.storage import ROLES, Storage, migrate
 from smartvote.pages.common import render
@@ -317,15 +317,17 @@ def open_results(election: str | None, db: str | None) -> None:
 @click.option("--election", help="The election (default: the only one in the database)")
 @click.option("--db", help=DB_HELP)
 @click.option("--photos", type=click.Path(path_type=Path), help=PHOTOS_HELP)
+@click.option("--pdf", is_flag=True, help="Also print each page to PDF (needs Chromium on PATH)")
 @reports_errors
-def export(out: Path, election: str | None, db: str | None, photos: Path | None) -> None:
-    """Write every station's evidence pack (JSON and printable HTML) and a summary table
-    (summary.csv, summary.parquet) into OUT, whole or not at all (once the results are open)."""
+def export(out: Path, election: str | None, db: str | None, photos: Path | None, pdf: bool) -> None:
+    """Write every station's evidence pack (JSON, printable HTML and with --pdf its PDF) and a
+    summary table (summary.csv, summary.parquet) into OUT, whole or not at all (once the
+    results are open)."""
     with _storage(db, photos) as storage:
         name = election or storage.only_election()
         proving.require_open(storage, name)
         packs = proving.evidence_packs(storage, name)
-        n = write_packs(out, packs, storage.photo_dir)
+        n = write_packs(out, packs, storage.photo_dir, pdf)
     click.echo(f"{n} evidence packs written to {out}", err=True)
 
 
@@ -356,11 +358,33 @@ def export(out: Path, election: str | None, db: str | None, photos: Path | None)
 )
 @click.option("--colluding", is_flag=True, help="Hostile observers collude: all observers of a station")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic election")
+@click.option(
+    "--sample",
+    type=click.IntRange(1),
+    default=1000,
+    show_default=True,
+    help="Stations in the quick count's sample",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="uvicorn worker processes"
+)
+@click.option("--db", help="SQLAlchemy URL of a database to run it in (default: a temporary SQLite file)")
 @reports_errors
 def demo(
-    stations: int, observers_per_station: int, hostile: float, rewritten: float, colluding: bool, seed: int
+    stations: int,
+    observers_per_station: int,
+    hostile: float,
+    rewritten: float,
+    colluding: bool,
+    seed: int,
+    sample: int,
+    workers: int,
+    db: str | None,
 ) -> None:
-    """Election night on a synthetic election, in process: precision and recall of the stations
-    found rewritten with and without the moderator, and the quick count against the truth."""
+    """Election night on a synthetic election against the real service: starts it on loopback,
+    submits the observers' protocols and the moderators' readings over HTTP, and prints the
+    precision and recall of the stations found rewritten with and without the moderators, and
+    the quick count against the truth and the official result."""
     night = Night(observers=observers_per_station, hostile=hostile, colluding=colluding)
-    echo_json(run_night(stations, rewritten, night, seed).to_json())
+    click.echo(f"{stations} stations, {stations * observers_per_station} submissions over HTTP ...", err=True)
+    echo_json(night_demo.run(stations, rewritten, night, seed, db, sample, workers).to_json())

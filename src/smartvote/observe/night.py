@@ -1,78 +1,129 @@
-"""Election night on a synthetic election: observers, hostile observers, a moderator, proofs.
+"""Election night on a synthetic election: observers, hostile observers, moderators, the truth.
 
 Two layers of counts on top of the synthetic generator (:mod:`smartvote.synthetic`): the
-*signed* protocol (the commission's, after whatever happened inside the station) and the
-*published* one, rewritten above the station at a known set of stations. The split among the
-choices is drawn once, on the signed counts, and rewriting moves votes from the other choices to
-the leader, so the two layers differ exactly where rewriting was injected.
+*signed* protocol (the commission's, after whatever happened inside the station; here the
+generator's canonical tables) and the *published* one, rewritten above the station at a known
+set of stations. The split among the choices is drawn once, on the signed counts, and rewriting
+moves votes from the other choices to the leader, so the two layers differ exactly where
+rewriting was injected.
 
-Simulated observers send the signed protocol (a share of them with a typo in one figure),
-hostile observers the published figures instead; a simulated moderator resolves conflicting
-figures from the photo (the signed protocol), wrong at a given rate. The real consensus
-(:mod:`.consensus`) and comparison (:mod:`.comparison`) run on the result, and the stations
-the *copy differs* proof names are scored against the injected truth.
+Simulated observers read the signed protocol (a share of them with a typo in one figure),
+hostile observers send the published figures instead. Simulated moderators read a conflicting
+figure from the photo (the signed protocol), each wrong independently at a given rate; the
+service confirms a value only when two distinct moderators read the same one
+(:data:`smartvote.observe.consensus.MODERATORS_NEEDED`). The stations the *copy differs* proof
+names are scored against the injected truth.
 
-Pure: seeded arrays in, frozen results out (the service-level demo drives the same layers
-through HTTP).
+Pure: seeded arrays in, frozen results out. :mod:`smartvote.observe.demo` drives these layers
+through the real service over HTTP.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from smartvote.observe import comparison as cmp
-from smartvote.observe.consensus import Event, Submission, consensus
 from smartvote.observe.quickcount import draw, quick_count
-from smartvote.synthetic import Fraud, simulate
-from smartvote.synthetic.country import split_among_others
+from smartvote.protocols import form
+from smartvote.synthetic import Fraud, simulate, to_tables
 
 CONTEST = "federal-list"
-#: The lines the simulated observers send: voters on the list, ballots issued, valid ballots.
-LINES = ("L1", "L4", "L10")
+FORM = "ru-duma-list"
 
 
 @dataclass(frozen=True)
 class Layers:
-    """Per station: registered voters, ballots issued, the signed and the published votes per
-    choice (choice 1 is the leader), and which stations were rewritten above the station."""
+    """Per station: the signed protocol's lines (the generator's canonical stations table), the
+    signed and the published votes per choice (choice 1 is the leader), and which stations were
+    rewritten above the station. Station ``i`` is labelled ``str(i)`` in the service's frame."""
 
-    region: np.ndarray
-    tik: np.ndarray
-    registered: np.ndarray
-    issued: np.ndarray
+    stations: pd.DataFrame
     signed: np.ndarray
     published: np.ndarray
     rewritten: np.ndarray
+    line_ids: tuple[str, ...]
+    lines: np.ndarray
 
-    def figures(self, i: int, published: bool = False) -> dict[str, int | None]:
-        votes = (self.published if published else self.signed)[i]
-        out: dict[str, int | None] = {
-            "L1": int(self.registered[i]),
-            "L4": int(self.issued[i]),
-            "L10": int(votes.sum()),
-        }
-        out.update({f"C{j + 1}": int(v) for j, v in enumerate(votes)})
-        return out
+    def __len__(self) -> int:
+        return len(self.rewritten)
 
     @property
     def choices(self) -> tuple[str, ...]:
         return tuple(str(j + 1) for j in range(self.signed.shape[1]))
 
+    def figures(self, i: int, published: bool = False) -> dict[str, int]:
+        """Station ``i``'s protocol as the service names its figures (``L1``..., ``C1``...)."""
+        votes = (self.published if published else self.signed)[i]
+        out = {f"L{line}": int(v) for line, v in zip(self.line_ids, self.lines[i], strict=True)}
+        out.update({f"C{c}": int(v) for c, v in zip(self.choices, votes, strict=True)})
+        return out
+
+    def frame(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The service's frame: contests, stations (with their territories) and choices."""
+        s = self.stations
+        return (
+            pd.DataFrame({"contest": [CONTEST], "form": [FORM]}),
+            pd.DataFrame(
+                {
+                    "contest": CONTEST,
+                    "station": [str(i) for i in range(len(self))],
+                    "region": s["region"].astype(str).to_numpy(),
+                    "tik": s["tik"].astype(str).to_numpy(),
+                    "number": s["number"].astype("int64").to_numpy(),
+                    "registered": s["registered"].to_numpy(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "contest": CONTEST,
+                    "choice": list(self.choices),
+                    "name": [f"Party {c}" for c in self.choices],
+                }
+            ),
+        )
+
+    def official(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The publication as the results store holds it: the stations table and the published
+        votes (what ``observe sync-official`` copies into the service)."""
+        n, k = self.published.shape
+        votes = pd.DataFrame(
+            {
+                "contest": CONTEST,
+                "station_id": np.repeat(self.stations["station_id"].to_numpy(object), k),
+                "choice_id": np.tile(np.arange(1, k + 1), n),
+                "votes": self.published.reshape(-1),
+            }
+        )
+        return self.stations, votes
+
+    def shares(self) -> tuple[float, float]:
+        """The leader's share of the valid votes over all signed protocols (the truth) and over
+        the publication (the official result)."""
+        return (
+            float(self.signed[:, 0].sum() / self.signed.sum()),
+            float(self.published[:, 0].sum() / self.published.sum()),
+        )
+
 
 def layers(n: int, rewritten: float, seed: int, moved: float = 0.15) -> Layers:
     """A synthetic election of ``n`` stations without fraud inside the station (signed = the
-    generator's counts), and its publication with a share ``rewritten`` of the stations (at
-    least 10 votes for other choices) rewritten by moving ``moved`` of each other choice's
-    votes (at least one vote) to the leader."""
+    generator's canonical tables), and its publication with a share ``rewritten`` of the
+    stations (at least 10 votes for other choices) rewritten by moving ``moved`` of each other
+    choice's votes (at least one vote) to the leader."""
     rng = np.random.default_rng(seed)
     sim = simulate(n, rng, fraud=Fraud())
-    c = sim.counts
-    others = split_among_others(c.others, sim.geography.commission, sim.country, rng)
-    signed = np.column_stack([c.leader, others])
-    eligible = np.flatnonzero(c.others >= 10)
+    tables = to_tables(sim, "demo-night", seed)
+    k = len(tables.choices)
+    signed = tables.votes.sort_values(["station_id", "choice_id"], kind="stable")
+    order = {s: i for i, s in enumerate(tables.stations["station_id"])}
+    matrix = np.zeros((n, k), dtype=np.int64)
+    matrix[signed["station_id"].map(order).to_numpy(), signed["choice_id"].to_numpy() - 1] = signed["votes"]
+    others = matrix[:, 1:]
+    eligible = np.flatnonzero(others.sum(axis=1) >= 10)
     chosen = rng.choice(eligible, size=min(len(eligible), round(rewritten * n)), replace=False)
     mask = np.zeros(n, dtype=bool)
     mask[chosen] = True
@@ -80,11 +131,18 @@ def layers(n: int, rewritten: float, seed: int, moved: float = 0.15) -> Layers:
     biggest = others[chosen].argmax(axis=1)
     rows = np.arange(len(chosen))
     taken[rows, biggest] = np.maximum(taken[rows, biggest], 1)
-    published = signed.copy()
+    published = matrix.copy()
     published[chosen, 1:] -= taken
     published[chosen, 0] += taken.sum(axis=1)
+    f = form(FORM)
+    columns = [str(line.column) for line in f.lines]
     return Layers(
-        sim.geography.region, sim.geography.commission, c.registered, c.issued, signed, published, mask
+        tables.stations,
+        matrix,
+        published,
+        mask,
+        f.line_ids,
+        tables.stations[columns].to_numpy(dtype=np.int64),
     )
 
 
@@ -97,7 +155,62 @@ class Night:
     typo: float = 0.02
     moderator_error: float = 0.01
     colluding: bool = False
-    k: int = 2
+    #: Moderators available to read one figure, one after another, until two agree.
+    moderators: int = 5
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one observer sends for a station: the signed protocol (maybe with one typo) or,
+    hostile, the published figures."""
+
+    station: int
+    observer: int
+    hostile: bool
+    typo: bool
+    figures: dict[str, int]
+
+
+def _typo(value: int, rng: np.random.Generator) -> int:
+    """A mistyped count: one digit changed (or a digit added to a one-digit count)."""
+    digits = list(str(value))
+    at = int(rng.integers(len(digits)))
+    digits[at] = str((int(digits[at]) + int(rng.integers(1, 10))) % 10)
+    typed = int("".join(digits))
+    return typed if typed != value else value + 10
+
+
+def readings(lay: Layers, night: Night, rng: np.random.Generator) -> list[Reading]:
+    """Every observer's submission: hostile at random (or, colluding, all observers of a
+    station at once), an honest one mistyping one figure at rate ``night.typo``."""
+    out = []
+    colluded = rng.random(len(lay)) < night.hostile
+    for i in range(len(lay)):
+        for j in range(night.observers):
+            hostile = bool(colluded[i] if night.colluding else rng.random() < night.hostile)
+            figures = lay.figures(i, published=hostile)
+            typo = not hostile and rng.random() < night.typo
+            if typo:
+                names = sorted(figures)
+                name = names[int(rng.integers(len(names)))]
+                figures[name] = _typo(figures[name], rng)
+            out.append(Reading(i, j, hostile, typo, figures))
+    return out
+
+
+def read_photo(signed: int, reported: Sequence[int], error: float, rng: np.random.Generator) -> int:
+    """One moderator's reading of a figure from the photo of the signed protocol.
+
+    Each moderator misreads independently with probability ``error``; a misread is one of the
+    other values the observers reported (drawn uniformly), the likeliest wrong reading for a
+    moderator who sees those values beside the photo, and the one that can make two misreads
+    agree. The service then confirms a value only when two distinct moderators read the same
+    one, so a wrong confirmation needs two independent misreads of the same value.
+    """
+    wrong = sorted(v for v in set(reported) if v != signed)
+    if wrong and rng.random() < error:
+        return wrong[int(rng.integers(len(wrong)))]
+    return signed
 
 
 @dataclass(frozen=True)
@@ -107,6 +220,7 @@ class Score:
     found: int
     true_positive: int
     rewritten: int
+    honest_typo: int
     honest_typo_reported: int
 
     @property
@@ -124,19 +238,44 @@ class Score:
             "rewritten": self.rewritten,
             "precision": self.precision,
             "recall": self.recall,
+            "honest_typo_stations": self.honest_typo,
             "honest_typo_stations_reported": self.honest_typo_reported,
         }
 
 
+def score(found: Iterable[int], lay: Layers, sent: Sequence[Reading]) -> Score:
+    """Score the stations named rewritten against the truth. *Honest-but-typo* stations are
+    the stations not rewritten whose observers were all honest and at least one mistyped."""
+    hostile_at = np.zeros(len(lay), dtype=bool)
+    typo_at = np.zeros(len(lay), dtype=bool)
+    for r in sent:
+        hostile_at[r.station] |= r.hostile
+        typo_at[r.station] |= r.typo
+    honest_typo = set(np.flatnonzero(~lay.rewritten & ~hostile_at & typo_at).tolist())
+    truth = set(np.flatnonzero(lay.rewritten).tolist())
+    named = set(found)
+    return Score(len(named), len(named & truth), len(truth), len(honest_typo), len(named & honest_typo))
+
+
 @dataclass(frozen=True)
 class NightResult:
-    """The night's scores without and with the moderator, and the quick count against the truth."""
+    """The night's scores without and with the moderators, the quick count against the truth,
+    and what went over HTTP."""
 
     night: Night
     without_moderator: Score
     with_moderator: Score
-    recall_ceiling: float
     quick_count: dict[str, Any] = field(default_factory=dict)
+    traffic: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def recall_ceiling(self) -> float:
+        """Without moderators, a rewritten station is found only when no observer of it was
+        hostile (one disagreeing token leaves the figure in conflict): (1 - F)^K, or 1 - F when
+        the hostile observers collude (all of a station's or none)."""
+        if self.night.colluding:
+            return 1 - self.night.hostile
+        return (1 - self.night.hostile) ** self.night.observers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,107 +288,8 @@ class NightResult:
             "recall_ceiling_without_moderator": self.recall_ceiling,
             "with_moderator": self.with_moderator.to_json(),
             "quick_count": self.quick_count,
+            "traffic": self.traffic,
         }
-
-
-def _typo(value: int, rng: np.random.Generator) -> int:
-    """A mistyped count: one digit changed (or a digit added to a one-digit count)."""
-    digits = list(str(value))
-    at = int(rng.integers(len(digits)))
-    digits[at] = str((int(digits[at]) + int(rng.integers(1, 10))) % 10)
-    typed = int("".join(digits))
-    return typed if typed != value else value + 10
-
-
-def submissions(lay: Layers, night: Night, rng: np.random.Generator) -> tuple[list[Submission], np.ndarray]:
-    """Every observer's submission, and per station whether it had a hostile observer."""
-    subs, hostile_at = [], np.zeros(len(lay.registered), dtype=bool)
-    colluded = rng.random(len(lay.registered)) < night.hostile
-    for i in range(len(lay.registered)):
-        for j in range(night.observers):
-            hostile = colluded[i] if night.colluding else rng.random() < night.hostile
-            hostile_at[i] |= hostile
-            figures = lay.figures(i, published=bool(hostile))
-            if not hostile and rng.random() < night.typo:
-                names = sorted(figures)
-                name = names[int(rng.integers(len(names)))]
-                figures[name] = _typo(int(figures[name] or 0), rng)
-            subs.append(Submission(f"{i}-{j}", f"observer-{i}-{j}", CONTEST, str(i), "protocol", figures))
-    return subs, hostile_at
-
-
-def moderate(protocols: list[Any], lay: Layers, night: Night, rng: np.random.Generator) -> list[Event]:
-    """Two moderators confirm each conflicting figure from the photo (the signed protocol); with
-    probability ``moderator_error`` their decision is another value an observer reported."""
-    events, seq = [], 0
-    for p in protocols:
-        signed = lay.figures(int(p.station))
-        for f in p.figures:
-            if f.status != "conflict":
-                continue
-            value = int(signed[f.figure] or 0)
-            wrong = [v for v in f.tokens if v != value]
-            if wrong and rng.random() < night.moderator_error:
-                value = wrong[int(rng.integers(len(wrong)))]
-            for actor in ("moderator-1", "moderator-2"):
-                seq += 1
-                events.append(
-                    Event(
-                        seq,
-                        actor,
-                        "confirm",
-                        contest=CONTEST,
-                        station=p.station,
-                        kind="protocol",
-                        figure=f.figure,
-                        value=value,
-                    )
-                )
-    return events
-
-
-def _score(found: set[int], lay: Layers, honest_typo: np.ndarray) -> Score:
-    truth = set(np.flatnonzero(lay.rewritten).tolist())
-    return Score(
-        len(found), len(found & truth), len(truth), len(found & set(np.flatnonzero(honest_typo).tolist()))
-    )
-
-
-def run(n: int, rewritten: float, night: Night, seed: int, sample: int = 1000) -> NightResult:
-    """Simulate the night on ``n`` stations and score the proofs, with and without moderation."""
-    lay = layers(n, rewritten, seed)
-    rng = np.random.default_rng([seed, 1])
-    subs, hostile_at = submissions(lay, night, rng)
-    names = (*LINES, *(f"C{c}" for c in lay.choices))
-    stations = [cmp.Station(CONTEST, str(i), str(lay.region[i]), str(lay.tik[i])) for i in range(n)]
-    official = {(CONTEST, str(i)): lay.figures(i, published=True) for i in range(n)}
-    honest_typo = ~lay.rewritten & ~hostile_at
-    scores = []
-    protocols = list(consensus(subs, [], night.k, names))
-    verified = {}
-    for events in ([], moderate(protocols, lay, night, rng)):
-        judged = consensus(subs, events, night.k, names) if events else protocols
-        verified = cmp.verified_figures(judged)
-        proofs = cmp.copy_differs(cmp.compare(stations, official, verified))
-        scores.append(_score({int(p.where.split()[-1]) for p in proofs}, lay, honest_typo))
-    frame = [(CONTEST, str(i), str(lay.region[i])) for i in range(n)]
-    drawn = draw(frame, min(sample, n), f"{seed:064x}", "region")
-    reports = {
-        key: {
-            "registered": v["L1"].value,
-            "ballots": v["L4"].value,
-            "valid": v["L10"].value,
-            **{c: v[f"C{c}"].value for c in lay.choices},
-        }
-        for key, v in verified.items()
-        if all(name in v for name in names)
-    }
-    result = quick_count(
-        drawn, reports, ["1"], {"share:1": float(lay.published[:, 0].sum() / lay.published.sum())}
-    )
-    truth = float(lay.signed[:, 0].sum() / lay.signed.sum())
-    qc = {**result.to_json(), "true_share_1": truth, "official_share_1": result.estimates[0].official}
-    return NightResult(night, scores[0], scores[1], (1 - night.hostile) ** night.observers, qc)
 
 
 def coverage_run(seed: int, stations: int, n: int, strata: str | None) -> tuple[bool, bool, float]:
