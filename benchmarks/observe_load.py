@@ -172,6 +172,7 @@ class Run:
         self.acked: set[str] = set()
         self.photo_acked: set[str] = set()
         self.latency: list[float] = []
+        self.scheduled: list[float] = []  # each acknowledged submission's scheduled send time
         self.photo_latency: list[float] = []
         self.errors: dict[str, int] = {}
 
@@ -202,6 +203,7 @@ class Run:
                         return
                 self.acked.add(body["id"])
                 self.latency.append(time.perf_counter() - scheduled)
+                self.scheduled.append(scheduled)
             if self.photo is not None and body["id"] not in self.photo_acked:
                 url = f"{base}/api/v1/submissions/{body['id']}/photos/1"
                 async with session.put(
@@ -342,6 +344,18 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q) * 1000) if values else float("nan")
 
 
+def p99_by_window(run: Run, window: float = 10.0) -> str:
+    """p99 per window of scheduled send time: tells a warm-up or a stall from a steady tail."""
+    if not run.scheduled:
+        return "none"
+    sent, latency = np.array(run.scheduled), np.array(run.latency)
+    sent -= sent.min()
+    cells = [latency[(sent >= lo) & (sent < lo + window)] for lo in np.arange(0, sent.max() + 1e-9, window)]
+    return ", ".join(
+        f"{i * window:g}s {np.percentile(c, 99) * 1000:.0f}" for i, c in enumerate(cells) if len(c)
+    )
+
+
 def baseline_source(ref: str, into: Path) -> Path:
     """The service's code at git ``ref`` (``src/`` of this repository), to run as the baseline."""
     repo = Path(__file__).resolve().parent.parent
@@ -399,6 +413,7 @@ def one_backend(backend: str, args: argparse.Namespace, source: Path | None = No
             f"  submission latency from the scheduled time: p50 {percentile(run.latency, 50):.1f} ms, "
             f"p99 {percentile(run.latency, 99):.1f} ms, max {percentile(run.latency, 100):.1f} ms"
         )
+        print(f"  p99 (ms) by 10 s of scheduled time: {p99_by_window(run)}")
         if photo is not None:
             print(
                 f"  photo acknowledged (submission + photo) from the scheduled time: p50 "
