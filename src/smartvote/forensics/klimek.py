@@ -19,9 +19,10 @@ Two estimators of (f_i, f_e, alpha):
 - :func:`fit`, estimator (b): the maximum-likelihood fit of all eight parameters to the full
   two-dimensional fingerprint (a multinomial likelihood over its 100 x 100 cells), the model's
   cell probabilities predicted deterministically (the clean part exactly, the fraud parts by
-  common random numbers shared among neighbouring cells), intervals by the one-step bootstrap
-  over stations (Andrews, "Higher-order improvements of a computationally attractive k-step
-  bootstrap for extremum estimators", Econometrica 70(1), 2002).
+  quadrature over the clean turnout's cells), intervals of f_i and f_e from the profile
+  likelihood (Venzon & Moolgavkar, Applied Statistics 37(1), 1988), of the other parameters
+  from the one-step bootstrap over stations (Andrews, "Higher-order improvements of a
+  computationally attractive k-step bootstrap for extremum estimators", Econometrica 70(1), 2002).
 
 Pure: arrays in, frozen results out; randomness is an argument; progress goes to a callback.
 """
