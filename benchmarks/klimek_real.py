@@ -2,8 +2,9 @@
 their timings (issue 10: fit (b) with 200 bootstrap replicates under 60 s per election, the
 digit tests of all regions under 2 s), printed for docs/forensics-klimek.md.
 
-Run: ``.venv/bin/python benchmarks/klimek_real.py DATA_DIR [YEAR ...]`` with the folder of the
-federal files (``russia-federal``); by default every year found. A year whose file the
+Run: ``.venv/bin/python benchmarks/klimek_real.py DATA_DIR [YEAR ...] [--no-toolkit]`` with
+the folder of the federal files (``russia-federal``); by default every year found;
+``--no-toolkit`` leaves out estimator (a)'s slow grid. A year whose file the
 importer cannot read is reported and skipped. Each fit is shown beside the published fits of
 Klimek et al. (PNAS 2012) and Mebane & Kalinin, each with the Hellinger distance of its
 simulated fingerprint (the election's register sizes) to the observed one; a published pair
@@ -20,7 +21,7 @@ from pathlib import Path
 from smartvote.data.loader import read_path
 from smartvote.forensics import klimek
 from smartvote.forensics.digits import digit_tests
-from smartvote.forensics.fingerprint import station_points
+from smartvote.forensics.fingerprint import Points, station_points
 from smartvote.forensics.inputs import station_arrays
 
 #: Published fits (f_i, f_e): Klimek et al., PNAS 109(41), 2012 ...
@@ -32,9 +33,26 @@ MEBANE_KALININ = {
 }  # fmt: skip
 
 
+def print_toolkit_fit(row: str, pts: Points) -> None:
+    start = time.perf_counter()
+    try:
+        a = klimek.fit_toolkit(pts, klimek.ToolkitGrid.toolkit())
+    except ValueError as exc:
+        print(f"{row} (a) failed: {exc} | | | | | | |")
+        return
+    took = time.perf_counter() - start
+    print(
+        f"{row} (a), the Toolkit's grid | {a.mean[0]:.3f} ± {a.sd[0]:.3f} "
+        f"| {a.mean[1]:.4f} ± {a.sd[1]:.4f} | {a.mean[2]:.2f} "
+        f"| {a.stage.theta:.3f} | {klimek.toolkit_distance(pts, a):.3f} | {took:.1f} s |"
+    )
+
+
 def main() -> None:
-    folder = Path(sys.argv[1])
-    years = [int(y) for y in sys.argv[2:]] or sorted(int(p.name[:4]) for p in folder.glob("[0-9]*.csv.zip"))
+    args = [a for a in sys.argv[1:] if a != "--no-toolkit"]
+    toolkit = len(args) == len(sys.argv) - 1
+    folder = Path(args[0])
+    years = [int(y) for y in args[1:]] or sorted(int(p.name[:4]) for p in folder.glob("[0-9]*.csv.zip"))
     predictor = klimek.Predictor()
     print("| year | stations | fit | f_i | f_e | alpha | theta | distance | time |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -59,27 +77,18 @@ def main() -> None:
         arrays = station_arrays(*parts)
         pts = station_points(arrays)
         row = f"| {year} | {len(pts):,} |"
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         b = klimek.fit(pts, bootstrap=200, predictor=predictor)
-        took = time.perf_counter() - start
+        took = f"{time.perf_counter() - start:.1f} s ({time.process_time() - cpu:.1f} s CPU)"
         i, e = b.intervals["incremental"], b.intervals["extreme"]
         print(
             f"{row} (b) | {i.estimate:.3f} [{i.low:.3f}, {i.high:.3f}] "
             f"| {e.estimate:.4f} [{e.low:.4f}, {e.high:.4f}] | {b.params.alpha:.2f} | {b.params.theta:.3f} "
-            f"| {klimek.fit_distance(pts, b.params):.3f} | {took:.1f} s |"
+            f"| {klimek.fit_distance(pts, b.params):.3f} | {took} |"
         )
         print(f"{row} fair (f_i = f_e = 0) | 0 | 0 | | | {klimek.fit_distance(pts, b.params.fair()):.3f} | |")
-        start = time.perf_counter()
-        try:
-            a = klimek.fit_toolkit(pts, klimek.ToolkitGrid.toolkit())
-            took = time.perf_counter() - start
-            print(
-                f"{row} (a), the Toolkit's grid | {a.mean[0]:.3f} ± {a.sd[0]:.3f} "
-                f"| {a.mean[1]:.4f} ± {a.sd[1]:.4f} | {a.mean[2]:.2f} "
-                f"| {a.stage.theta:.3f} | {klimek.toolkit_distance(pts, a):.3f} | {took:.1f} s |"
-            )
-        except ValueError as exc:
-            print(f"{row} (a) failed: {exc} | | | | | | |")
+        if toolkit:
+            print_toolkit_fit(row, pts)
         for source, fits in (("PNAS 2012", PNAS), ("Mebane-Kalinin", MEBANE_KALININ)):
             if year in fits:
                 f_i, f_e = fits[year]

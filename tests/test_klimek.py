@@ -92,6 +92,20 @@ def test_fit_recovers_one_election_and_its_fair_fingerprint_is_farther() -> None
     assert fit.intervals["incremental"].covers(0.25) and fit.intervals["extreme"].covers(0.03)
     assert klimek.fit_distance(pts, fit.params) < 0.5 * klimek.fit_distance(pts, fit.params.fair())
     assert fit.to_json()["bootstrap_replicates"] == 100
+    assert fit.to_json()["profile_likelihood_intervals"] == ["incremental", "extreme"]
+
+
+def test_profile_interval_ends_are_where_the_likelihood_ratio_reaches_the_chi2_quantile() -> None:
+    """At each end of f_i's 90% profile interval, a fit with f_i held there (from its own
+    starting values, not the search's warm start) lies chi2_1(0.9) / 2 below the maximum."""
+    pts = klimek.simulate(np.random.default_rng(3).integers(300, 3000, 20_000), TRUTH, 6)
+    fit = klimek.fit(pts, bootstrap=0)
+    interval = fit.intervals["incremental"]
+    assert interval.low < interval.estimate < interval.high == interval.upper_95
+    for end in (interval.low, interval.high):
+        held = klimek.fit(pts, bootstrap=0, fixed={"incremental": end}, profile=())
+        ratio = 2 * (fit.log_likelihood - held.log_likelihood)
+        assert stats.chi2.ppf(0.9, 1) - 0.3 < ratio < stats.chi2.ppf(0.9, 1) + 0.3
 
 
 def test_recovery_where_the_model_is_true_reduced() -> None:

@@ -19,9 +19,10 @@ Two estimators of (f_i, f_e, alpha):
 - :func:`fit`, estimator (b): the maximum-likelihood fit of all eight parameters to the full
   two-dimensional fingerprint (a multinomial likelihood over its 100 x 100 cells), the model's
   cell probabilities predicted deterministically (the clean part exactly, the fraud parts by
-  common random numbers shared among neighbouring cells), intervals by the one-step bootstrap
-  over stations (Andrews, "Higher-order improvements of a computationally attractive k-step
-  bootstrap for extremum estimators", Econometrica 70(1), 2002).
+  quadrature over the clean turnout's cells), intervals of f_i and f_e from the profile
+  likelihood (Venzon & Moolgavkar, Applied Statistics 37(1), 1988), of the other parameters
+  from the one-step bootstrap over stations (Andrews, "Higher-order improvements of a
+  computationally attractive k-step bootstrap for extremum estimators", Econometrica 70(1), 2002).
 
 Pure: arrays in, frozen results out; randomness is an argument; progress goes to a callback.
 """
@@ -177,22 +178,33 @@ class Predictor:
     a + x (1 - a) falls in a cell for x in an interval, whose probability is a difference of the
     (half-normal) distribution function of x; given a and x, the share is an affine function of
     the truncated-normal v, whose cell probabilities are differences of the normal distribution
-    function. Only a is integrated numerically, by the midpoint rule over ``nodes`` quantiles
-    of its law, and x is taken at its conditional median inside each turnout cell. The clean
-    part is the exact product of two truncated-normal cell probabilities.
+    function. Only a and x are integrated numerically: a by the midpoint rule in each turnout
+    cell (``per_cell`` points, weighted by the cell's exact probability), x at ``sizes``
+    conditional quantiles inside each turnout cell it reaches. The clean part is the exact
+    product of two truncated-normal cell probabilities.
+
+    Why a on the cells, not on quantiles of its law: whether a small incremental x keeps a
+    station in its clean cell depends on where a lies inside that cell; quantile nodes alias
+    that position and biased f_i by -0.005 at 200,000 stations (docs/forensics-klimek.md).
     """
 
-    def __init__(self, nodes: int = 64) -> None:
-        self.u = (np.arange(nodes) + 0.5) / nodes
+    def __init__(self, per_cell: int = 1, sizes: int = 2) -> None:
+        self.a = (np.arange(CELLS * per_cell) + 0.5) / (CELLS * per_cell)
+        self.per_cell = per_cell
+        self.sizes = sizes
 
     def components(self, params: Parameters) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Cell probabilities of a clean, an incremental and an extreme station."""
-        clean = np.outer(
-            _cell_probabilities(params.turnout_mean, params.turnout_sd),
-            _cell_probabilities(params.share_mean, params.share_sd),
+        turnout = _cell_probabilities(params.turnout_mean, params.turnout_sd)
+        clean = np.outer(turnout, _cell_probabilities(params.share_mean, params.share_sd))
+        weight = np.repeat(turnout, self.per_cell) / self.per_cell
+        used = weight > 1e-9
+        a, weight = self.a[used], weight[used] / weight[used].sum()
+        return (
+            clean,
+            _fraud_cells(params, a, weight, self.sizes, extreme=False),
+            _fraud_cells(params, a, weight, self.sizes, extreme=True),
         )
-        a = truncated_normal(params.turnout_mean, params.turnout_sd, self.u)
-        return clean, _fraud_cells(params, a, extreme=False), _fraud_cells(params, a, extreme=True)
 
     def probabilities(self, params: Parameters) -> FloatArray:
         clean, incremental, extreme = self.components(params)
@@ -223,14 +235,17 @@ class Predictor:
         return np.log(p), np.column_stack(columns)
 
 
-def _fraud_cells(params: Parameters, a: FloatArray, extreme: bool) -> FloatArray:
-    """Cell probabilities of an incremental (or extreme) station, its clean turnout equally
-    likely among the values ``a``."""
+def _fraud_cells(params: Parameters, a: FloatArray, w: FloatArray, sizes: int, extreme: bool) -> FloatArray:
+    """Cell probabilities of an incremental (or extreme) station, its clean turnout ``a`` with
+    probabilities ``w``, x taken at ``sizes`` conditional quantiles in each turnout cell."""
     x_edges = np.clip((EDGES[None, :] - a[:, None]) / (1 - a[:, None]), 0.0, 1.0)
     cdf = _size_cdf(x_edges, params.theta, extreme)
-    mass = np.abs(np.diff(cdf, axis=1)) / len(a)
+    mass = np.abs(np.diff(cdf, axis=1)) * w[:, None] / sizes
     node, cell = np.nonzero(mass > 1e-13)
-    x = _size_quantile(0.5 * (cdf[node, cell] + cdf[node, cell + 1]), params.theta, extreme)
+    q = (np.arange(sizes) + 0.5) / sizes
+    low, high = cdf[node, cell], cdf[node, cell + 1]
+    x = _size_quantile((low[:, None] + q[None, :] * (high - low)[:, None]).ravel(), params.theta, extreme)
+    node, cell = np.repeat(node, sizes), np.repeat(cell, sizes)
     a = a[node]
     moved = x**params.alpha
     turnout = a + x * (1 - a)
@@ -288,10 +303,11 @@ class Interval:
 
 @dataclass(frozen=True, eq=False)
 class FitResult:
-    """Estimator (b): the fitted parameters, their bootstrap intervals, and the fingerprints.
+    """Estimator (b): the fitted parameters and their intervals.
 
-    ``intervals`` has one :class:`Interval` per parameter (``level``: two-sided coverage);
-    ``replicates`` the bootstrap draws (replicates x 8); ``fixed`` the parameters held fixed.
+    ``intervals`` has one :class:`Interval` per parameter (``level``: two-sided coverage): the
+    profile likelihood's for the parameters in ``profiled``, the bootstrap percentiles for the
+    others; ``replicates`` the bootstrap draws (replicates x 8); ``fixed`` the parameters held fixed.
     """
 
     params: Parameters
@@ -302,6 +318,7 @@ class FitResult:
     log_likelihood: float
     iterations: int
     fixed: tuple[str, ...]
+    profiled: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -314,6 +331,7 @@ class FitResult:
             "log_likelihood": round(self.log_likelihood, 3),
             "iterations": self.iterations,
             "fixed": list(self.fixed),
+            "profile_likelihood_intervals": list(self.profiled),
         }
 
 
@@ -338,6 +356,86 @@ def _peak_and_left_spread(values: FloatArray) -> tuple[float, float]:
     return clip(peak, 0), clip(spread, 1)
 
 
+#: The parameters whose intervals in :func:`fit` come from the profile likelihood.
+PROFILED: tuple[str, ...] = ("incremental", "extreme")
+#: Scoring iterations of each profile point (warm-started next to its optimum).
+PROFILE_ITERATIONS = 6
+#: Root-finding steps per interval end, and the accepted error of the signed root.
+PROFILE_STEPS = 6
+PROFILE_TOLERANCE = 0.05
+
+
+class _ProfileSearch:
+    """The ends of profile-likelihood intervals (Venzon & Moolgavkar, "A method for computing
+    profile-likelihood-based confidence intervals", Applied Statistics 37(1), 1988): the values
+    psi of one parameter where the signed root sqrt(2 (logL_max - logL_profile(psi))) reaches
+    the normal quantile z, logL_profile maximising over the other free parameters.
+
+    Why here: along the ridge where f_i trades against theta the likelihood is far from
+    quadratic, and an interval from one scoring step at the estimate (the Wald ellipse, or the
+    one-step bootstrap) is then too narrow on one side; the profile follows the ridge. Each
+    point is a refit warm-started at the quadratic prediction of the other parameters (their
+    regression on psi under the inverse information); the root is found by the secant rule on
+    the signed root, nearly linear in psi.
+    """
+
+    def __init__(
+        self,
+        predictor: Predictor,
+        observed: FloatArray,
+        theta: FloatArray,
+        free: np.ndarray,
+        loglik: float,
+        info: FloatArray,
+    ) -> None:
+        self.predictor, self.observed, self.theta, self.free, self.loglik = (
+            predictor,
+            observed,
+            theta,
+            free,
+            loglik,
+        )
+        self.covariance = np.linalg.pinv(info)
+        self.index = np.flatnonzero(free)
+
+    def interval(self, k: int, level: float) -> Interval:
+        z = float(ndtri(0.5 + level / 2))
+        z_upper = float(ndtri(0.95))
+        high = self.end(k, z, 1)
+        upper = high if abs(z - z_upper) < 1e-9 else self.end(k, z_upper, 1)
+        return Interval(float(self.theta[k]), self.end(k, z, -1), high, upper)
+
+    def end(self, k: int, z: float, side: int) -> float:
+        estimate, limit = float(self.theta[k]), float(BOUNDS[k, 1 if side > 0 else 0])
+        if estimate == limit:
+            return limit
+        j = int(np.flatnonzero(self.index == k)[0])
+        se = math.sqrt(max(self.covariance[j, j], 1e-12))
+        previous, r_previous = estimate, 0.0
+        psi = float(np.clip(estimate + side * z * se, *BOUNDS[k]))
+        for _ in range(PROFILE_STEPS):
+            r = self.signed_root(k, psi)
+            if abs(r - z) < PROFILE_TOLERANCE or (r < z and psi == limit):
+                break
+            step = (z - r) * (psi - previous) / (r - r_previous) if r != r_previous else side * se
+            previous, r_previous = psi, r
+            psi = float(np.clip(psi + step, *BOUNDS[k]))
+            if side * (psi - estimate) <= 0:  # the secant overshot back past the estimate
+                psi = 0.5 * (previous + estimate)
+        return psi
+
+    def signed_root(self, k: int, psi: float) -> float:
+        j = int(np.flatnonzero(self.index == k)[0])
+        start = self.theta.copy()
+        start[self.index] += self.covariance[:, j] / self.covariance[j, j] * (psi - self.theta[k])
+        start = np.clip(start, BOUNDS[:, 0], BOUNDS[:, 1])
+        start[k] = psi
+        nuisance = self.free.copy()
+        nuisance[k] = False
+        _, (loglik, _), _, _ = _maximise(self.predictor, self.observed, start, nuisance, PROFILE_ITERATIONS)
+        return math.sqrt(max(0.0, 2 * (self.loglik - loglik)))
+
+
 def fit(
     pts: Points,
     bootstrap: int = 200,
@@ -348,6 +446,7 @@ def fit(
     predictor: Predictor | None = None,
     min_registered: int = MIN_REGISTERED,
     max_iterations: int = 60,
+    profile: Sequence[str] = PROFILED,
     progress: Progress | None = None,
 ) -> FitResult:
     """Estimator (b): maximum likelihood of the eight parameters on the stations' fingerprint.
@@ -355,11 +454,14 @@ def fit(
     Why it is better identified than (a): it uses the joint distribution (the fraud moves a
     station up in turnout and share together, which the share histogram alone confounds with a
     wide clean share), fits the clean peaks and spreads together with the fraud instead of
-    reading them off with fixed rules, and its intervals come from resampling stations.
-    Fisher scoring (Gauss-Newton for the multinomial likelihood) with step halving finds the
-    maximum; ``fixed`` holds some parameters at given values (the published fractions). Each
-    bootstrap replicate resamples the stations (a multinomial draw of the cell counts) and
-    takes one scoring step from the estimate (Andrews 2002): its cost is a matrix product.
+    reading them off with fixed rules. Fisher scoring (Gauss-Newton for the multinomial
+    likelihood) with step halving finds the maximum; ``fixed`` holds some parameters at given
+    values (the published fractions). The intervals of the parameters in ``profile`` (by
+    default f_i and f_e) are profile-likelihood intervals (:class:`_ProfileSearch`), which
+    follow the ridge where f_i trades against theta; the others come from the one-step
+    bootstrap over stations: each replicate resamples the stations (a multinomial draw of the
+    cell counts) and takes one scoring step from the estimate (Andrews 2002), a matrix product.
+    ``profile=()`` skips the profile refits when only the estimate or the likelihood is needed.
     """
     gen = np.random.default_rng(rng)
     predictor = predictor or Predictor()
@@ -395,8 +497,20 @@ def fit(
         )
         for k, name in enumerate(NAMES)
     }
+    search = _ProfileSearch(predictor, observed, theta, free, loglik[0], info)
+    profiled = tuple(name for name in profile if free[NAMES.index(name)])
+    for name in profiled:
+        intervals[name] = search.interval(NAMES.index(name), level)
     return FitResult(
-        Parameters.of(theta), intervals, level, replicates, len(used), loglik[0], iterations, tuple(fixed)
+        Parameters.of(theta),
+        intervals,
+        level,
+        replicates,
+        len(used),
+        loglik[0],
+        iterations,
+        tuple(fixed),
+        profiled,
     )
 
 

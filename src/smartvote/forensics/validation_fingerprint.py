@@ -90,6 +90,12 @@ class KlimekValidation:
     def elections(self) -> int:
         return len(self.truth)
 
+    @classmethod
+    def joined(cls, parts: list[KlimekValidation]) -> KlimekValidation:
+        """One validation of consecutive runs of elections (e.g. run in parallel)."""
+        arrays = [np.vstack([getattr(p, f) for p in parts]) for f in ARRAY_FIELDS]
+        return cls(parts[0].mode, parts[0].stations, *arrays)
+
     def coverage(self, estimator: str, k: int) -> Proportion:
         low, high = (self.b_low, self.b_high) if estimator == "b" else (self.a_low, self.a_high)
         ran = ~np.isnan(low[:, k])
@@ -129,6 +135,9 @@ class KlimekValidation:
         return "\n".join(lines)
 
 
+ARRAY_FIELDS = ("truth", "b_estimate", "b_low", "b_high", "a_estimate", "a_low", "a_high")
+
+
 def validate_klimek(
     elections: int,
     stations: int = 20_000,
@@ -138,26 +147,32 @@ def validate_klimek(
     toolkit: klimek.ToolkitGrid | None = None,
     country: Country | None = None,
     progress: Progress | None = None,
+    first: int = 0,
 ) -> KlimekValidation:
-    """Fit (b) (and, with ``toolkit``, (a) on that grid) to ``elections`` synthetic elections."""
+    """Fit (b) (and, with ``toolkit``, (a) on that grid) to ``elections`` synthetic elections,
+    numbered from ``first`` (election ``i`` is the same in every run of the seed)."""
     if mode not in MODES:
         raise ValueError(f"mode is one of {MODES}, got {mode!r}")
     rows = np.full((elections, 14), np.nan)
     predictor = klimek.Predictor()
-    for i in range(elections):
+    for row, i in enumerate(range(first, first + elections)):
         pts, truth = klimek_election(mode, stations, seed, i, country)
-        rows[i, 0:2] = truth.incremental, truth.extreme
+        rows[row, 0:2] = truth.incremental, truth.extreme
         fit = klimek.fit(pts, bootstrap, 0.9, [seed, i], predictor=predictor)
         for j, name in enumerate(("incremental", "extreme")):
             interval = fit.intervals[name]
-            rows[i, 2 + j], rows[i, 4 + j], rows[i, 6 + j] = interval.estimate, interval.low, interval.high
+            rows[row, 2 + j], rows[row, 4 + j], rows[row, 6 + j] = (
+                interval.estimate,
+                interval.low,
+                interval.high,
+            )
         if toolkit is not None:
             a = klimek.fit_toolkit(pts, toolkit, [seed, i])
             for j in range(2):
-                rows[i, 8 + j] = a.mean[j]
-                rows[i, 10 + j], rows[i, 12 + j] = a.interval(j)
+                rows[row, 8 + j] = a.mean[j]
+                rows[row, 10 + j], rows[row, 12 + j] = a.interval(j)
         if progress:
-            progress("elections", i + 1, elections)
+            progress("elections", row + 1, elections)
     pairs = [rows[:, k : k + 2] for k in range(0, 14, 2)]
     return KlimekValidation(mode, stations, *pairs)
 
