@@ -200,8 +200,8 @@ def fingerprint_signal(r: RankInput) -> Signal:
         own = m & (r.unit == unit)
         pts = points(a.registered[own], a.valid[own], a.leader[own])
         try:
-            free = klimek.fit(pts, bootstrap=2)
-            fair = klimek.fit(pts, bootstrap=2, fixed={"incremental": 0.0, "extreme": 0.0})
+            free = klimek.fit(pts, bootstrap=2, profile=())  # only the likelihoods are needed
+            fair = klimek.fit(pts, bootstrap=2, fixed={"incremental": 0.0, "extreme": 0.0}, profile=())
         except klimek.TooFewStationsError:
             continue
         z[unit] = float(min(Z_CLIP, np.sqrt(max(0.0, 2 * (free.log_likelihood - fair.log_likelihood)))))
