@@ -518,17 +518,31 @@ def _maximise(
     predictor: Predictor, observed: FloatArray, theta: FloatArray, free: np.ndarray, max_iterations: int
 ) -> tuple[FloatArray, tuple[float, FloatArray], FloatArray, int]:
     """Fisher scoring with step halving inside the bounds. Returns the estimate, (log
-    likelihood, log p at it), the Jacobian of log p there and the iterations taken."""
+    likelihood, log p at it), the Jacobian of log p there and the iterations taken.
+
+    Why the parameters at a bound whose score points outward sit out the step (the projected
+    Newton method of D. P. Bertsekas, "Projected Newton methods for optimization problems with
+    simple constraints", SIAM J. Control Optim. 20(2), 1982): their share of the unconstrained
+    step would be clipped away, the clipped step is no longer an ascent direction, the line
+    search fails and scoring stopped short of the maximum. On the 2004 election, with theta at
+    its upper bound, that left the log likelihood 125 below the maximum and the profile of f_i
+    found higher likelihoods than at the "estimate" (docs/forensics-klimek.md).
+    """
     n = observed.sum()
     logp, jac = predictor.log_jacobian(Parameters.of(theta))
     loglik = float(observed @ logp)
     iterations = 0
     for iterations in range(1, max_iterations + 1):  # noqa: B007 - the count is returned
-        j = jac[:, free]
+        outward = jac.T @ observed
+        held = ((theta <= BOUNDS[:, 0]) & (outward < 0)) | ((theta >= BOUNDS[:, 1]) & (outward > 0))
+        moving = free & ~held
+        if not moving.any():
+            break
+        j = jac[:, moving]
         score = j.T @ observed
         info = j.T @ (np.exp(logp)[:, None] * j) * n
         direction = np.linalg.lstsq(info + 1e-9 * np.eye(len(info)), score, rcond=None)[0]
-        best = _line_search(predictor, observed, theta, free, direction, loglik)
+        best = _line_search(predictor, observed, theta, moving, direction, loglik)
         if best is None:
             break
         gain = best[1] - loglik
