@@ -443,9 +443,10 @@ class _ProfileSearch:
     Why here: along the ridge where f_i trades against theta the likelihood is far from
     quadratic, and an interval from one scoring step at the estimate (the Wald ellipse, or the
     one-step bootstrap) is then too narrow on one side; the profile follows the ridge. Each
-    point is a refit warm-started at the quadratic prediction of the other parameters (their
-    regression on psi under the inverse information); the root is found by the secant rule on
-    the signed root, nearly linear in psi.
+    point is a refit warm-started from the previous point's maximum (the estimate at first),
+    moved along the other parameters' regression on psi under the inverse information; the
+    root is found by the secant rule on the signed root, nearly linear in psi (on its square
+    where the estimate is at a bound).
     """
 
     def __init__(
@@ -475,34 +476,46 @@ class _ProfileSearch:
         return Interval(float(self.theta[k]), self.end(k, z, -1), high, upper)
 
     def end(self, k: int, z: float, side: int) -> float:
+        """The end of the interval on ``side`` (+1 upper, -1 lower) where the signed root is z.
+
+        Why the secant runs on r^2 when the estimate sits at a bound (f_e = 0): there the
+        profile falls linearly, not quadratically, so r grows like sqrt(psi - estimate) and a
+        secant on r overshoots, while r^2 is nearly linear in psi from the estimate on."""
         estimate, limit = float(self.theta[k]), float(BOUNDS[k, 1 if side > 0 else 0])
         if estimate == limit:
             return limit
+        power = 2 if estimate in BOUNDS[k] else 1
         j = int(np.flatnonzero(self.index == k)[0])
         se = math.sqrt(max(self.covariance[j, j], 1e-12))
-        previous, r_previous = estimate, 0.0
+        previous, r_previous, near = estimate, 0.0, self.theta
         psi = float(np.clip(estimate + side * z * se, *BOUNDS[k]))
         for _ in range(PROFILE_STEPS):
-            r = self.signed_root(k, psi)
+            r, near = self.signed_root(k, psi, near)
             if abs(r - z) < PROFILE_TOLERANCE or (r < z and psi == limit):
                 break
-            step = (z - r) * (psi - previous) / (r - r_previous) if r != r_previous else side * se
+            t, t_previous = r**power, r_previous**power
+            step = (z**power - t) * (psi - previous) / (t - t_previous) if t != t_previous else side * se
             previous, r_previous = psi, r
             psi = float(np.clip(psi + step, *BOUNDS[k]))
             if side * (psi - estimate) <= 0:  # the secant overshot back past the estimate
                 psi = 0.5 * (previous + estimate)
         return psi
 
-    def signed_root(self, k: int, psi: float) -> float:
+    def signed_root(self, k: int, psi: float, near: FloatArray) -> tuple[float, FloatArray]:
+        """The signed root at psi and the profile's maximum there, refitted from ``near`` (the
+        estimate, or the profile's maximum at the previous psi) moved along the regression of the
+        other parameters on psi: the previous point's maximum is already on the ridge."""
         j = int(np.flatnonzero(self.index == k)[0])
-        start = self.theta.copy()
-        start[self.index] += self.covariance[:, j] / self.covariance[j, j] * (psi - self.theta[k])
+        start = near.copy()
+        start[self.index] += self.covariance[:, j] / self.covariance[j, j] * (psi - near[k])
         start = np.clip(start, BOUNDS[:, 0], BOUNDS[:, 1])
         start[k] = psi
         nuisance = self.free.copy()
         nuisance[k] = False
-        _, (loglik, _), _, _ = _maximise(self.predictor, self.observed, start, nuisance, PROFILE_ITERATIONS)
-        return math.sqrt(max(0.0, 2 * (self.loglik - loglik)))
+        theta, (loglik, _), _, _ = _maximise(
+            self.predictor, self.observed, start, nuisance, PROFILE_ITERATIONS
+        )
+        return math.sqrt(max(0.0, 2 * (self.loglik - loglik))), theta
 
 
 def fit(
