@@ -490,7 +490,7 @@ class _ProfileSearch:
         previous, r_previous, near = estimate, 0.0, self.theta
         psi = float(np.clip(estimate + side * z * se, *BOUNDS[k]))
         for _ in range(PROFILE_STEPS):
-            r, near = self.signed_root(k, psi, near)
+            r, maximum = self.signed_root(k, psi, near)
             if abs(r - z) < PROFILE_TOLERANCE or (r < z and psi == limit):
                 break
             t, t_previous = r**power, r_previous**power
@@ -499,12 +499,13 @@ class _ProfileSearch:
             psi = float(np.clip(psi + step, *BOUNDS[k]))
             if side * (psi - estimate) <= 0:  # the secant overshot back past the estimate
                 psi = 0.5 * (previous + estimate)
+            near = maximum if abs(psi - previous) < abs(psi - estimate) else self.theta
         return psi
 
     def signed_root(self, k: int, psi: float, near: FloatArray) -> tuple[float, FloatArray]:
         """The signed root at psi and the profile's maximum there, refitted from ``near`` (the
-        estimate, or the profile's maximum at the previous psi) moved along the regression of the
-        other parameters on psi: the previous point's maximum is already on the ridge."""
+        estimate, or the profile's maximum at a psi closer than the estimate: already on the
+        ridge) moved along the regression of the other parameters on psi."""
         j = int(np.flatnonzero(self.index == k)[0])
         start = near.copy()
         start[self.index] += self.covariance[:, j] / self.covariance[j, j] * (psi - near[k])
