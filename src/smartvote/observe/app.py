@@ -69,16 +69,18 @@ class BodyLimit:
         if not declared.isdigit() or int(declared) > limit:
             await _too_large(send, limit)
             return
-        body, more = b"", True
+        chunks, size, more = [], 0, True
         while more:
             message = await receive()
             if message["type"] != "http.request":
                 return
-            body += message.get("body", b"")
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
             more = message.get("more_body", False)
-            if len(body) > limit:
+            if size > limit:
                 await _too_large(send, limit)
                 return
+        body = b"".join(chunks)  # one copy (appending to bytes copied the body so far each time)
         replayed = False
 
         async def replay() -> Message:
