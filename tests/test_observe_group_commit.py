@@ -100,3 +100,22 @@ def test_concurrent_submissions_with_retries_and_conflicts(storage: Storage) -> 
             assert answer == "conflict", "other content under a stored id is refused"
     created = [sid for sid, answer in answers if answer != "conflict" and answer[0]]
     assert sorted(created) == sorted(lines), "exactly one call created each submission"
+
+
+def test_concurrent_requests_are_each_counted_once(storage: Storage) -> None:
+    """The rate counts of concurrent requests (which share transactions on SQLite) add up."""
+    storage.create_election("demo", "Demo", *frame())
+    _, tokens = storage.issue_tokens("demo", "observer", 2)
+    limit = int(storage.election("demo")["rate_per_minute"])
+    calls = [tokens[0]] * (limit + 10) + [tokens[1]] * 7 + ["NOT-A-TOKEN"] * 5
+    random.Random(17).shuffle(calls)
+    now = 60 * 29_000_000 + 1.0  # one minute throughout
+    with ThreadPoolExecutor(24) as pool:
+        answers = list(pool.map(lambda token: storage.authenticate(token, now), calls))
+    limited = {t: [a.limited for c, a in zip(calls, answers, strict=True) if c == t] for t in tokens}
+    assert [a for c, a in zip(calls, answers, strict=True) if c == "NOT-A-TOKEN"] == [None] * 5
+    assert sum(limited[tokens[0]]) == 10 and not any(limited[tokens[1]])
+    rate = storage.t("rate")
+    with storage.engine.connect() as conn:
+        counts = sorted(conn.execute(sa.select(rate.c.count)).scalars())
+    assert counts == [7, limit + 10]

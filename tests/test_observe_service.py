@@ -276,6 +276,15 @@ def test_consensus_needs_two_moderators_and_is_logged(service: Service) -> None:
     assert service.call("GET", "/api/v1/audit", service.organiser).json()["intact"] is False
 
 
+def test_warm_up_fills_the_pools_and_writes_nothing(service: Service) -> None:
+    store = service.storage
+    store.warm_up()
+    for engine in (store.engine, store.counters):
+        assert engine.pool.checkedin() == engine.pool.size()  # type: ignore[attr-defined]
+    assert service.count("rate") == 0
+    assert service.call("GET", "/api/v1/me", service.observer).status_code == 200
+
+
 def test_rate_limit_revocation_and_settings(service: Service) -> None:
     put = service.call("PUT", "/api/v1/settings", service.organiser, json={"rate_per_minute": 3})
     assert put.status_code == 200 and put.json()["rate_per_minute"] == 3
