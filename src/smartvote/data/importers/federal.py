@@ -190,7 +190,8 @@ def read_federal(raw: pd.DataFrame, spec: FederalSpec, file: str) -> ElectionTab
     stations = counts.copy()
     if "valid" not in fields:  # the 2020 vote: valid = the votes of its options
         stations["valid"] = votes_wide.sum(axis=1, min_count=1).astype("Int64")
-    stations["contest"] = spec.contest or guess_contest([split_position(c)[1] for c in choice_cols])
+    contest = spec.contest or guess_contest([split_position(c)[1] for c in choice_cols])
+    stations["contest"] = pd.Series(contest, index=stations.index, dtype="str")
     stations["region"] = raw["region"]
     stations["tik"] = REMOTE_TIK if regional else raw["tik"]
     stations["number"] = (
@@ -207,14 +208,14 @@ def read_federal(raw: pd.DataFrame, spec: FederalSpec, file: str) -> ElectionTab
     positions, names = zip(*(split_position(c) for c in choice_cols), strict=True)
     choices = pd.DataFrame(
         {
-            "contest": stations["contest"].iloc[0] if len(stations) else "",
+            "contest": contest,
             "choice_id": range(1, len(choice_cols) + 1),
             "name": names,
             "ballot_position": pd.array(positions, dtype="Int64"),
             "endorsed": False,
         }
     )
-    choices["party"] = choices["name"] if choices["contest"].iloc[0] == "federal-list" else None
+    choices["party"] = choices["name"] if contest == "federal-list" else None
     choices["ruling"] = ruling_mask(choices, spec.ruling, file)
 
     votes = long_votes(stations, votes_wide, choices["choice_id"].to_numpy())
