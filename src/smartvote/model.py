@@ -364,7 +364,7 @@ def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Array:
 def _repeated(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     """Which rows repeat an earlier row's key over ``columns``. One Arrow hash pass answers the
     usual case, every key distinct, without pandas factorising each text column."""
-    if pc.count_distinct(_keys(frame, columns)).as_py() == len(frame):  # a null key is not counted
+    if len(pc.dictionary_encode(_keys(frame, columns)).dictionary) == len(frame):  # nulls: not in it
         return pd.Series(False, index=frame.index)
     return frame.duplicated(list(columns))
 
