@@ -229,7 +229,7 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
     Station by station, choices in order: the order :func:`smartvote.model.station_positions`
     and the check of votes given twice read fastest. Text is built as Arrow's large strings,
     the layout of pandas' string dtype, so that the 1.3 M ids of a federal election are
-    copied once.
+    copied once, and the one contest name is repeated (``pa.repeat``), not gathered.
     """
     matrix = np.column_stack([wide[c].array.to_numpy(dtype="int64", na_value=-1) for c in wide.columns])
     present = matrix >= 0  # counts are never negative (parse_counts refuses them)
@@ -238,9 +238,7 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
     ids = pa.array(stations["station_id"], type=pa.large_string(), from_pandas=True)
     return pd.DataFrame(
         {
-            "contest": pd.array(
-                pa.array([contest], pa.large_string()).take(np.zeros(len(station), np.int32)), dtype="str"
-            ),
+            "contest": pd.array(pa.repeat(pa.scalar(contest, pa.large_string()), len(station)), dtype="str"),
             "station_id": pd.array(ids.take(station), dtype="str"),
             "choice_id": choice_ids[choice],
             "votes": matrix[present],
