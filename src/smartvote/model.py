@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smartvote.errors import InputError
-from smartvote.protocols import implausible_flags, importer_flags, join_names
+from smartvote.protocols import implausible_flags, importer_flags, join_names, protocol_flags
 
 #: Protocol lines of a station, in the order of the official Russian protocol. Any of them may be
 #: null when a source does not report it (e.g. the 2020 vote reports only the total issued).
@@ -241,8 +241,9 @@ def finish(
     given = _join_reasons(given, fill_totals(stations))
     for col in ("remote_electronic", "no_protocol"):
         stations[col] = stations[col].astype(bool) if col in stations else False
-    stations["inconsistent"] = _join_reasons(given, flag_inconsistent(stations))
-    stations["implausible"] = flag_implausible(stations)
+    inconsistent, implausible = protocol_flags(stations, TOTALS)  # flag_inconsistent, flag_implausible
+    stations["inconsistent"] = _join_reasons(given, inconsistent)
+    stations["implausible"] = implausible
     tables = ElectionTables(
         election,
         contests_table([str(c) for c in pd.unique(stations["contest"])]),
