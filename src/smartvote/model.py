@@ -229,7 +229,9 @@ def finish(
     """Complete what every importer shares: derived counts, flags, checks, column types.
 
     ``stations`` may carry a ``source_row`` column (the file's data row of each station) so
-    that errors name the row; it is dropped here. Missing optional columns become null.
+    that errors name the row, ``votes`` a ``station_row`` (each vote's station, by position,
+    verified by :func:`station_positions`); both are dropped here. Missing optional columns
+    become null.
     """
     stations = stations.copy()
     for col in (*COUNTS, *STATION_LABELS, SCANNER):
@@ -383,7 +385,9 @@ def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
     keeps import order), so only the first row of each run of equal keys is looked up and its
     position repeated over the run: a string comparison per row and a hash lookup per station,
     instead of a hash lookup per vote row (1.3 M in a federal election). Rows in any other
-    order give the same positions, only with more runs.
+    order give the same positions, only with more runs. Rows may carry ``station_row``, the
+    position of each row's station as an importer built the rows (the federal votes): it is
+    checked against the keys at each run's head and then used, with no hash lookup at all.
     """
     ids, contests = _keys(rows, ("station_id",)), _keys(rows, ("contest",))
     if not len(rows):
@@ -391,17 +395,21 @@ def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
     changes = pc.or_kleene(pc.not_equal(ids[1:], ids[:-1]), pc.not_equal(contests[1:], contests[:-1]))
     changed = pc.fill_null(changes, True).to_numpy(zero_copy_only=False)
     heads = np.flatnonzero(np.concatenate(([True], changed)))
-    found = _lookup(ids.take(pa.array(heads)), contests.take(pa.array(heads)), stations)
+    guess = rows["station_row"].to_numpy()[heads] if "station_row" in rows else None
+    found = _lookup(ids.take(pa.array(heads)), contests.take(pa.array(heads)), stations, guess)
     return np.repeat(found, np.diff(np.append(heads, len(rows))))
 
 
-def _lookup(ids: pa.Array, contests: pa.Array, stations: pd.DataFrame) -> np.ndarray:
-    """The position in ``stations`` of each (contest, station id) pair, -1 where it is not there."""
+def _lookup(
+    ids: pa.Array, contests: pa.Array, stations: pd.DataFrame, guess: np.ndarray | None
+) -> np.ndarray:
+    """The position in ``stations`` of each (contest, station id) pair, -1 where it is not there;
+    ``guess`` (else the stations in order) is taken where every pair is its station's."""
     station_ids, station_contests = _keys(stations, ("station_id",)), _keys(stations, ("contest",))
-    if len(ids) == len(stations) and _all(
-        pc.and_(pc.equal(ids, station_ids), pc.equal(contests, station_contests))
-    ):
-        return np.arange(len(stations))  # the pairs are the stations, in order (every importer's votes)
+    if guess is None and len(ids) == len(stations):
+        guess = np.arange(len(stations))  # the pairs are the stations, in order (every importer's votes)
+    if guess is not None and _guessed(ids, contests, station_ids, station_contests, guess):
+        return guess
     # one hash pass over the stations' ids, then the wanted ones: codes follow first appearance,
     # so the stations' ids are unique exactly when their codes are 0..n-1, and a wanted id's
     # code is then its station's position (or >= n: no such station)
@@ -421,6 +429,16 @@ def _lookup(ids: pa.Array, contests: pa.Array, stations: pd.DataFrame) -> np.nda
     wanted = code(ids, contests)
     found = pd.Index(code(station_ids, station_contests)).get_indexer(wanted)
     return np.where(wanted < 0, -1, found)
+
+
+def _guessed(
+    ids: pa.Array, contests: pa.Array, station_ids: pa.Array, station_contests: pa.Array, guess: np.ndarray
+) -> bool:
+    """Whether ``guess`` gives, for every (contest, station id) pair, a station with that key."""
+    if not ((guess >= 0) & (guess < len(station_ids))).all():
+        return False
+    at = pa.array(guess)
+    return _all(pc.and_(pc.equal(ids, station_ids.take(at)), pc.equal(contests, station_contests.take(at))))
 
 
 def _all(mask: pa.Array) -> bool:

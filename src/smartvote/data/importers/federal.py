@@ -243,6 +243,7 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
             "choice_id": choice_ids[choice],
             "votes": matrix[present],
             "source_row": stations["source_row"].to_numpy()[station],
+            "station_row": station,
         },
         copy=False,
     )
