@@ -198,7 +198,8 @@ def read_federal(raw: pd.DataFrame, spec: FederalSpec, file: str) -> ElectionTab
         pd.array([pd.NA] * len(raw), dtype="Int64") if regional else leading_number(raw["uik"])
     )
     oik = leading_number(raw["oik"]) if "oik" in raw else None
-    stations["district"] = oik if spec.districts_from_oik else None
+    if spec.districts_from_oik:  # else finish() leaves the districts null
+        stations["district"] = oik
     stations["remote_electronic"] = _remote(stations) | regional
     stations["station_id"] = _station_ids(stations, oik, file)
     stations["no_protocol"] = no_protocol
