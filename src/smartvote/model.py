@@ -370,11 +370,15 @@ def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Array:
 
 
 def _repeated(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    """Which rows repeat an earlier row's key over ``columns``. One Arrow hash pass answers the
-    usual case, every key distinct, without pandas factorising each text column."""
-    if len(pc.dictionary_encode(_keys(frame, columns)).dictionary) == len(frame):  # nulls: not in it
-        return pd.Series(False, index=frame.index)
-    return frame.duplicated(list(columns))
+    """Which rows repeat an earlier row's key over ``columns``. Each column is dictionary-encoded
+    in Arrow and the codes are combined into one integer per row (a null is a value of its
+    own, as for pandas), so that pandas hashes integers, never factorises text."""
+    code = np.zeros(len(frame), np.int64)
+    for col in columns:
+        encoded = pc.dictionary_encode(_keys(frame, (col,)))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64) + 1
+        code = code * (len(encoded.dictionary) + 1) + codes
+    return pd.Series(code, index=frame.index).duplicated()
 
 
 def _positions(keys: pa.Array, among: pa.Array) -> np.ndarray:
