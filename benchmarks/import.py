@@ -9,7 +9,9 @@ plus the same store write; the target is at most 1.5 (issue "Data: every electio
 Since the machine is shared, CPU (process) time is printed as well: the import's (read, parse
 and store) against the baseline read's plus the same store write, a figure that depends less
 on the load than wall time (both sides use pyarrow's reader threads). Peak memory is printed,
-not targeted.
+not targeted. Both sides run on the allocator the importers give pyarrow (the system allocator
+on Linux: ``smartvote.data.importers.tabular.prefer_system_allocator``), printed at the end;
+``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` measures pyarrow's own default instead.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ DATA = Path(
 CHILD = r"""
 import io, json, resource, sys, time, zipfile
 from pathlib import Path
+import pyarrow as pa
 import pyarrow.csv as pacsv
 from smartvote.data.loader import read_paths
 from smartvote.data.store import Store
@@ -53,18 +56,21 @@ with Store(":memory:") as store:
 t3, c3 = time.perf_counter(), time.process_time()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"baseline": t1 - t0, "read": t2 - t1, "store": t3 - t2, "peak_mb": peak,
-                  "cpu_baseline": c1 - c0, "cpu_import": c3 - c1, "cpu_store": c3 - c2}))
+                  "cpu_baseline": c1 - c0, "cpu_import": c3 - c1, "cpu_store": c3 - c2,
+                  "pool": pa.default_memory_pool().backend_name}))
 """
 
 
-def measure(paths: list[Path], repeat: int) -> dict[str, float]:
+def measure(paths: list[Path], repeat: int) -> tuple[dict[str, float], str]:
+    """Median figures over ``repeat`` fresh processes, and the allocator pyarrow ran on."""
     runs = []
     for _ in range(repeat):
         out = subprocess.run(
             [sys.executable, "-c", CHILD, *map(str, paths)], check=True, capture_output=True, text=True
         ).stdout
         runs.append(json.loads(out))
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    pool = runs[0].pop("pool")
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}, pool
 
 
 def sources(years: list[str]) -> dict[str, list[Path]]:
@@ -90,8 +96,10 @@ def main() -> None:
         f"{'source':<10}{'read+parse s':>13}{'store s':>9}{'total s':>9}{'pyarrow read s':>15}"
         f"{'ratio':>7}{'peak MB':>9}{'cpu import s':>13}{'cpu base+store s':>17}{'cpu ratio':>10}"
     )
+    pools = set()
     for name, paths in sources(args.years).items():
-        m = measure(paths, args.repeat)
+        m, pool = measure(paths, args.repeat)
+        pools.add(pool)
         total = m["read"] + m["store"]
         ratio = total / (m["baseline"] + m["store"])
         cpu_base = m["cpu_baseline"] + m["cpu_store"]
@@ -100,6 +108,7 @@ def main() -> None:
             f"{ratio:>7.2f}{m['peak_mb']:>9.0f}{m['cpu_import']:>13.2f}{cpu_base:>17.2f}"
             f"{m['cpu_import'] / cpu_base:>10.2f}"
         )
+    print(f"pyarrow allocator: {', '.join(sorted(pools))}; load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from federal_files import (
@@ -268,3 +272,20 @@ def test_remote_pseudo_stations_recognised_from_the_data_whatever_the_file_name(
     (tables,) = read_path(write_zip(tmp_path / "duma21.csv.zip", HEADER_2021, rows), "duma21", "единая")
     remote = tables.stations.set_index("station_id")["remote_electronic"]
     assert remote.to_dict() == {"Тестовая область/1": False, "DEG-109": True, "DEG-110": True, "DEG-7": True}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the importers switch allocators on Linux only")
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_the_importers_give_pyarrow_the_system_allocator_unless_the_user_chose_one(
+    chosen: str | None, expected: str
+) -> None:
+    """On Linux, mimalloc's huge pages cost a federal import up to 0.75 s of system time
+    (docs/architecture.md); a user's ARROW_DEFAULT_MEMORY_POOL is left as it is."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    code = (
+        "import pyarrow as pa, smartvote.data.importers.tabular; print(pa.default_memory_pool().backend_name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == (expected if sys.platform == "linux" else out.stdout.strip())

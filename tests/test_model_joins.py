@@ -2,7 +2,8 @@
 
 The join looks up only the first row of each run of equal keys, so it must give the same
 positions as a plain merge whatever the order of the rows: sorted as importers write them,
-shuffled, with ids repeated across contests, unknown stations and missing keys.
+shuffled, with ids repeated across contests, unknown stations and missing keys, and with or
+without (right or wrong) station positions an importer may pass in ``station_row``.
 """
 
 from __future__ import annotations
@@ -37,13 +38,17 @@ def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(pair=tables())
-def test_station_positions_equal_a_merge(pair: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+@given(pair=tables(), guess=st.sampled_from(("none", "right", "shifted")))
+def test_station_positions_equal_a_merge(pair: tuple[pd.DataFrame, pd.DataFrame], guess: str) -> None:
+    """Whatever ``station_row`` the rows carry (right, wrong or none), the positions are the merge's."""
     rows, stations = pair
     reference = rows.merge(
         stations.assign(position=np.arange(len(stations))), on=["contest", "station_id"], how="left"
     )["position"]
-    assert station_positions(rows, stations).tolist() == reference.fillna(-1).astype(int).tolist()
+    expected = reference.fillna(-1).astype(int).to_numpy()
+    if guess != "none":
+        rows = rows.assign(station_row=expected + (guess == "shifted"))
+    assert station_positions(rows, stations).tolist() == expected.tolist()
 
 
 def test_votes_in_the_stations_order_are_their_positions() -> None:

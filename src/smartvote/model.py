@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smartvote.errors import InputError
-from smartvote.protocols import implausible_flags, importer_flags, join_names
+from smartvote.protocols import implausible_flags, importer_flags, join_names, protocol_flags
 
 #: Protocol lines of a station, in the order of the official Russian protocol. Any of them may be
 #: null when a source does not report it (e.g. the 2020 vote reports only the total issued).
@@ -229,20 +229,23 @@ def finish(
     """Complete what every importer shares: derived counts, flags, checks, column types.
 
     ``stations`` may carry a ``source_row`` column (the file's data row of each station) so
-    that errors name the row; it is dropped here. Missing optional columns become null.
+    that errors name the row, ``votes`` a ``station_row`` (each vote's station, by position,
+    verified by :func:`station_positions`); both are dropped here. Missing optional columns
+    become null.
     """
     stations = stations.copy()
     for col in (*COUNTS, *STATION_LABELS, SCANNER):
-        if col not in stations.columns:
-            stations[col] = None
+        if col not in stations.columns:  # typed nulls: no 100,000 Python Nones to convert
+            stations[col] = pd.Series(pd.NA, index=stations.index, dtype=_null_dtype(col))
         if col in NULLABLE_INTEGERS:
             stations[col] = stations[col].astype("Int64")
     given = stations.get("inconsistent", pd.Series("", index=stations.index)).fillna("")
     given = _join_reasons(given, fill_totals(stations))
     for col in ("remote_electronic", "no_protocol"):
         stations[col] = stations[col].astype(bool) if col in stations else False
-    stations["inconsistent"] = _join_reasons(given, flag_inconsistent(stations))
-    stations["implausible"] = flag_implausible(stations)
+    inconsistent, implausible = protocol_flags(stations, TOTALS)  # flag_inconsistent, flag_implausible
+    stations["inconsistent"] = _join_reasons(given, inconsistent)
+    stations["implausible"] = implausible
     tables = ElectionTables(
         election,
         contests_table([str(c) for c in pd.unique(stations["contest"])]),
@@ -252,6 +255,11 @@ def finish(
     )
     check_tables(tables, file)
     return replace(tables, stations=conform(stations, STATION_COLUMNS), votes=conform(votes, VOTE_COLUMNS))
+
+
+def _null_dtype(col: str) -> str:
+    """The type of an optional station column a source lacks (see :func:`conform`)."""
+    return "Int64" if col in NULLABLE_INTEGERS else "boolean" if col in NULLABLE_BOOLEANS else "str"
 
 
 def _join_reasons(first: pd.Series, second: pd.Series) -> pd.Series:
@@ -278,7 +286,7 @@ def check_tables(tables: ElectionTables, file: str) -> None:
     _refuse_first(
         file,
         st,
-        st.duplicated(list(STATION_KEYS)),
+        _repeated(st, STATION_KEYS),
         "station",
         lambda r: f"station {r['station_id']!r} appears twice in contest {r['contest']!r}",
     )
@@ -350,10 +358,27 @@ def check_tables(tables: ElectionTables, file: str) -> None:
 
 
 def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Array:
-    """The text key of each row over ``columns``, as one Arrow array (hashed in C++, not Python)."""
-    arrays = [pa.array(frame[c], from_pandas=True).cast(pa.string()) for c in columns]
-    key = arrays[0] if len(arrays) == 1 else pc.binary_join_element_wise(*arrays, "\x1f")
+    """The text key of each row over ``columns``, as one Arrow array (hashed in C++, not Python).
+
+    Large strings, the layout of pandas' string dtype, so that the 1.3 M station ids of a
+    federal election's votes are read where they are, not copied into 32-bit offsets.
+    """
+    arrays = [pa.array(frame[c], from_pandas=True).cast(pa.large_string()) for c in columns]
+    separator = pa.scalar("\x1f", pa.large_string())
+    key = arrays[0] if len(arrays) == 1 else pc.binary_join_element_wise(*arrays, separator)
     return key.combine_chunks() if isinstance(key, pa.ChunkedArray) else key  # pandas may hand chunks
+
+
+def _repeated(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Which rows repeat an earlier row's key over ``columns``. Each column is dictionary-encoded
+    in Arrow and the codes are combined into one integer per row (a null is a value of its
+    own, as for pandas), so that pandas hashes integers, never factorises text."""
+    code = np.zeros(len(frame), np.int64)
+    for col in columns:
+        encoded = pc.dictionary_encode(_keys(frame, (col,)))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64) + 1
+        code = code * (len(encoded.dictionary) + 1) + codes
+    return pd.Series(code, index=frame.index).duplicated()
 
 
 def _positions(keys: pa.Array, among: pa.Array) -> np.ndarray:
@@ -369,7 +394,9 @@ def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
     keeps import order), so only the first row of each run of equal keys is looked up and its
     position repeated over the run: a string comparison per row and a hash lookup per station,
     instead of a hash lookup per vote row (1.3 M in a federal election). Rows in any other
-    order give the same positions, only with more runs.
+    order give the same positions, only with more runs. Rows may carry ``station_row``, the
+    position of each row's station as an importer built the rows (the federal votes): it is
+    checked against the keys at each run's head and then used, with no hash lookup at all.
     """
     ids, contests = _keys(rows, ("station_id",)), _keys(rows, ("contest",))
     if not len(rows):
@@ -377,17 +404,21 @@ def station_positions(rows: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
     changes = pc.or_kleene(pc.not_equal(ids[1:], ids[:-1]), pc.not_equal(contests[1:], contests[:-1]))
     changed = pc.fill_null(changes, True).to_numpy(zero_copy_only=False)
     heads = np.flatnonzero(np.concatenate(([True], changed)))
-    found = _lookup(ids.take(pa.array(heads)), contests.take(pa.array(heads)), stations)
+    guess = rows["station_row"].to_numpy()[heads] if "station_row" in rows else None
+    found = _lookup(ids.take(pa.array(heads)), contests.take(pa.array(heads)), stations, guess)
     return np.repeat(found, np.diff(np.append(heads, len(rows))))
 
 
-def _lookup(ids: pa.Array, contests: pa.Array, stations: pd.DataFrame) -> np.ndarray:
-    """The position in ``stations`` of each (contest, station id) pair, -1 where it is not there."""
+def _lookup(
+    ids: pa.Array, contests: pa.Array, stations: pd.DataFrame, guess: np.ndarray | None
+) -> np.ndarray:
+    """The position in ``stations`` of each (contest, station id) pair, -1 where it is not there;
+    ``guess`` (else the stations in order) is taken where every pair is its station's."""
     station_ids, station_contests = _keys(stations, ("station_id",)), _keys(stations, ("contest",))
-    if len(ids) == len(stations) and _all(
-        pc.and_(pc.equal(ids, station_ids), pc.equal(contests, station_contests))
-    ):
-        return np.arange(len(stations))  # the pairs are the stations, in order (every importer's votes)
+    if guess is None and len(ids) == len(stations):
+        guess = np.arange(len(stations))  # the pairs are the stations, in order (every importer's votes)
+    if guess is not None and _guessed(ids, contests, station_ids, station_contests, guess):
+        return guess
     # one hash pass over the stations' ids, then the wanted ones: codes follow first appearance,
     # so the stations' ids are unique exactly when their codes are 0..n-1, and a wanted id's
     # code is then its station's position (or >= n: no such station)
@@ -407,6 +438,16 @@ def _lookup(ids: pa.Array, contests: pa.Array, stations: pd.DataFrame) -> np.nda
     wanted = code(ids, contests)
     found = pd.Index(code(station_ids, station_contests)).get_indexer(wanted)
     return np.where(wanted < 0, -1, found)
+
+
+def _guessed(
+    ids: pa.Array, contests: pa.Array, station_ids: pa.Array, station_contests: pa.Array, guess: np.ndarray
+) -> bool:
+    """Whether ``guess`` gives, for every (contest, station id) pair, a station with that key."""
+    if not ((guess >= 0) & (guess < len(station_ids))).all():
+        return False
+    at = pa.array(guess)
+    return _all(pc.and_(pc.equal(ids, station_ids.take(at)), pc.equal(contests, station_contests.take(at))))
 
 
 def _all(mask: pa.Array) -> bool:
@@ -489,7 +530,7 @@ def join_elections(base: ElectionTables, extra: ElectionTables, file: str) -> El
     _refuse_first(
         file,
         st,
-        st.duplicated(list(STATION_KEYS)),
+        _repeated(st, STATION_KEYS),
         "station",
         lambda r: f"station {r['station_id']!r} is in both files",
     )

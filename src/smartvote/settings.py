@@ -5,6 +5,8 @@
 - ``SMARTVOTE_MIRROR``: a base URL or folder holding the catalogue's files, instead of their
   pinned public sources (``fetch --mirror`` overrides it).
 - ``SMARTVOTE_LOCK_TIMEOUT``: seconds a writer waits for the store (default 30).
+- ``ARROW_DEFAULT_MEMORY_POOL``: pyarrow's allocator; when it is unset, the importers use the
+  system allocator on Linux (:func:`smartvote.data.importers.tabular.prefer_system_allocator`).
 - ``SMARTVOTE_OBSERVE_DB``: the observer service's database URL (default: SQLite under home);
   ``SMARTVOTE_OBSERVE_PHOTOS`` its photo folder (default: beside the database).
 """
@@ -30,6 +32,12 @@ def cache() -> Path:
 def mirror() -> str | None:
     """``SMARTVOTE_MIRROR``, if set."""
     return os.environ.get("SMARTVOTE_MIRROR") or None
+
+
+def arrow_memory_pool() -> str | None:
+    """``ARROW_DEFAULT_MEMORY_POOL``, pyarrow's own choice of allocator, if the user set it
+    (then the importers leave pyarrow's allocator as chosen)."""
+    return os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or None
 
 
 def lock_timeout() -> str | None:

@@ -12,6 +12,7 @@ from smartvote.protocols.forms import (
     implausible_flags,
     importer_flags,
     join_names,
+    protocol_flags,
 )
 from smartvote.protocols.grammar import GrammarError, Relation, parse
 
@@ -26,4 +27,5 @@ __all__ = [
     "importer_flags",
     "join_names",
     "parse",
+    "protocol_flags",
 ]

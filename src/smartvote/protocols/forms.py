@@ -249,9 +249,7 @@ def importer_flags(stations: pd.DataFrame, totals: Mapping[str, tuple[str, ...]]
     Stations without a protocol (``no_protocol``) are never flagged. The reasons come in the
     order the form's ``flags`` list gives, the order the importer has always written them.
     """
-    canonical = form(CANONICAL_FORM)
-    relations = {rule.flag: rule.relation.text for rule in canonical.rules if rule.flag}
-    return _named_failures(stations, totals, {flag: relations[flag] for flag in canonical.flags})
+    return protocol_flags(stations, totals)[0]
 
 
 def implausible_flags(stations: pd.DataFrame, totals: Mapping[str, tuple[str, ...]]) -> pd.Series:
@@ -262,20 +260,25 @@ def implausible_flags(stations: pd.DataFrame, totals: Mapping[str, tuple[str, ..
     They are plausibility checks, not breaches of the law, hence a column apart from
     ``inconsistent``. Stations without a protocol are never flagged.
     """
+    return protocol_flags(stations, totals)[1]
+
+
+def protocol_flags(
+    stations: pd.DataFrame, totals: Mapping[str, tuple[str, ...]]
+) -> tuple[pd.Series, pd.Series]:
+    """(:func:`importer_flags`, :func:`implausible_flags`) from one pass over the canonical
+    form's relations, since an import writes both; none at a blank station."""
     canonical = form(CANONICAL_FORM)
-    relations = {rule.implausible: rule.relation.text for rule in canonical.rules if rule.implausible}
-    return _named_failures(stations, totals, relations)
-
-
-def _named_failures(
-    stations: pd.DataFrame, totals: Mapping[str, tuple[str, ...]], relations: Mapping[str, str]
-) -> pd.Series:
-    """Per station, the names (``;``-joined, in ``relations``' order) of the canonical form's
-    relations it fails, among ``relations`` (name -> relation text); none at a blank station."""
-    failed = form(CANONICAL_FORM).failures(stations, totals)
+    failed = canonical.failures(stations, totals)
     blank = stations["no_protocol"].to_numpy(bool)
-    hits = {name: failed[text].to_numpy(bool) & ~blank for name, text in relations.items()}
-    return pd.Series(join_names(hits, len(stations)), index=stations.index, dtype=object)
+
+    def named(relations: Mapping[str, str]) -> pd.Series:
+        hits = {name: failed[text].to_numpy(bool) & ~blank for name, text in relations.items()}
+        return pd.Series(join_names(hits, len(stations)), index=stations.index, dtype=object)
+
+    flagged = {rule.flag: rule.relation.text for rule in canonical.rules if rule.flag}
+    implausible = {rule.implausible: rule.relation.text for rule in canonical.rules if rule.implausible}
+    return named({flag: flagged[flag] for flag in canonical.flags}), named(implausible)
 
 
 def join_names(hits: Mapping[str, np.ndarray], n: int) -> np.ndarray:

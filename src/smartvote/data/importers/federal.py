@@ -190,14 +190,16 @@ def read_federal(raw: pd.DataFrame, spec: FederalSpec, file: str) -> ElectionTab
     stations = counts.copy()
     if "valid" not in fields:  # the 2020 vote: valid = the votes of its options
         stations["valid"] = votes_wide.sum(axis=1, min_count=1).astype("Int64")
-    stations["contest"] = spec.contest or guess_contest([split_position(c)[1] for c in choice_cols])
+    contest = spec.contest or guess_contest([split_position(c)[1] for c in choice_cols])
+    stations["contest"] = pd.Series(contest, index=stations.index, dtype="str")
     stations["region"] = raw["region"]
     stations["tik"] = REMOTE_TIK if regional else raw["tik"]
     stations["number"] = (
         pd.array([pd.NA] * len(raw), dtype="Int64") if regional else leading_number(raw["uik"])
     )
     oik = leading_number(raw["oik"]) if "oik" in raw else None
-    stations["district"] = oik if spec.districts_from_oik else None
+    if spec.districts_from_oik:  # else finish() leaves the districts null
+        stations["district"] = oik
     stations["remote_electronic"] = _remote(stations) | regional
     stations["station_id"] = _station_ids(stations, oik, file)
     stations["no_protocol"] = no_protocol
@@ -207,14 +209,14 @@ def read_federal(raw: pd.DataFrame, spec: FederalSpec, file: str) -> ElectionTab
     positions, names = zip(*(split_position(c) for c in choice_cols), strict=True)
     choices = pd.DataFrame(
         {
-            "contest": stations["contest"].iloc[0] if len(stations) else "",
+            "contest": contest,
             "choice_id": range(1, len(choice_cols) + 1),
             "name": names,
             "ballot_position": pd.array(positions, dtype="Int64"),
             "endorsed": False,
         }
     )
-    choices["party"] = choices["name"] if choices["contest"].iloc[0] == "federal-list" else None
+    choices["party"] = choices["name"] if contest == "federal-list" else None
     choices["ruling"] = ruling_mask(choices, spec.ruling, file)
 
     votes = long_votes(stations, votes_wide, choices["choice_id"].to_numpy())
@@ -228,7 +230,7 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
     Station by station, choices in order: the order :func:`smartvote.model.station_positions`
     and the check of votes given twice read fastest. Text is built as Arrow's large strings,
     the layout of pandas' string dtype, so that the 1.3 M ids of a federal election are
-    copied once.
+    copied once, and the one contest name is repeated (``pa.repeat``), not gathered.
     """
     matrix = np.column_stack([wide[c].array.to_numpy(dtype="int64", na_value=-1) for c in wide.columns])
     present = matrix >= 0  # counts are never negative (parse_counts refuses them)
@@ -237,13 +239,12 @@ def long_votes(stations: pd.DataFrame, wide: pd.DataFrame, choice_ids: np.ndarra
     ids = pa.array(stations["station_id"], type=pa.large_string(), from_pandas=True)
     return pd.DataFrame(
         {
-            "contest": pd.array(
-                pa.array([contest], pa.large_string()).take(np.zeros(len(station), np.int32)), dtype="str"
-            ),
+            "contest": pd.array(pa.repeat(pa.scalar(contest, pa.large_string()), len(station)), dtype="str"),
             "station_id": pd.array(ids.take(station), dtype="str"),
             "choice_id": choice_ids[choice],
             "votes": matrix[present],
             "source_row": stations["source_row"].to_numpy()[station],
+            "station_row": station,
         },
         copy=False,
     )
