@@ -51,9 +51,10 @@ def _first(hit: pd.Series) -> int:
 def _numbers(raw: pd.DataFrame, column: str, file: str, whole: bool) -> pd.Series:
     text = _text(raw, column, file)
     values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    bad = values.isna() | ((values % 1 != 0) if whole else False)
+    # A whole number beyond 2**53 has no exact float and would wrap or round in int64: refused.
+    bad = values.isna() | (((values % 1 != 0) | (values.abs() >= 2**53)) if whole else False)
     if bad.any():
-        kind = "a whole number" if whole else "a number"
+        kind = "a whole number (below 2**53 in size)" if whole else "a number"
         row = _first(bad)
         raise InputError(file, f"{text.iloc[row - 1]!r} is not {kind}", row=row, column=column)
     return values.astype("int64") if whole else values.astype(float)
