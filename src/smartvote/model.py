@@ -243,7 +243,8 @@ def finish(
     given = _join_reasons(given, fill_totals(stations))
     for col in ("remote_electronic", "no_protocol"):
         stations[col] = stations[col].astype(bool) if col in stations else False
-    inconsistent, implausible = protocol_flags(stations, TOTALS)  # flag_inconsistent, flag_implausible
+    # flag_inconsistent and flag_implausible in one pass over the form's relations
+    inconsistent, implausible = protocol_flags(stations, TOTALS)
     stations["inconsistent"] = _join_reasons(given, inconsistent)
     stations["implausible"] = implausible
     tables = ElectionTables(
