@@ -19,7 +19,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from opentelemetry import trace
 from PIL import Image
 
 from observe_photos import CLEAN_MARKERS, COMMENT, SERIAL, markers, phone_photo
@@ -279,7 +281,7 @@ def test_consensus_needs_two_moderators_and_is_logged(service: Service) -> None:
 def test_warm_up_fills_the_pools_and_writes_nothing(service: Service) -> None:
     store = service.storage
     store.warm_up()
-    for engine in (store.engine, store.counters):
+    for engine in (store.engine, store.autocommit, store.counters):
         assert engine.pool.checkedin() == engine.pool.size()  # type: ignore[attr-defined]
     assert service.count("rate") == 0
     assert service.call("GET", "/api/v1/me", service.observer).status_code == 200
@@ -312,6 +314,40 @@ def test_purge_keeps_the_evidence(service: Service) -> None:
     assert service.count("submissions") == 2 and service.count("photos") == 1
     assert len(list(service.storage.photo_dir.iterdir())) == 1
     assert service.call("GET", "/api/v1/me", service.observer).status_code == 401
+
+
+class _Recording(trace.TracerProvider):
+    """An OpenTelemetry provider as an operator's set-up would install one: it keeps span names."""
+
+    def __init__(self) -> None:
+        self.spans: list[str] = []
+
+    def get_tracer(self, *_args: Any, **_kwargs: Any) -> trace.Tracer:
+        spans = self.spans
+
+        class Tracer(trace.NoOpTracer):
+            def start_as_current_span(self, name: str, *args: Any, **kwargs: Any) -> Any:
+                spans.append(name)
+                return super().start_as_current_span(name, *args, **kwargs)
+
+        return Tracer()
+
+
+def test_fastapi_telemetry_stays_off(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastAPI's own OpenTelemetry would export paths with submission ids and exact times."""
+    recording = _Recording()
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: recording)
+    control = FastAPI()
+    control.get("/x")(lambda: {})
+    assert TestClient(control).get("/x").status_code == 200
+    assert recording.spans, "a FastAPI app with its defaults reports to the configured provider"
+    recording.spans.clear()
+    app = create_app(Settings(service.storage.url, service.storage.photo_dir), service.storage)
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {service.observer}"}
+        answer = client.post("/api/v1/submissions", json=protocol(), headers=headers)
+    assert answer.status_code == 201 and recording.spans == []
 
 
 # -- the authorisation matrix -------------------------------------------------------------------

@@ -106,17 +106,30 @@ def new_token() -> str:
     return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
 
 
-def engine_for(url: str, durable: bool = True) -> Engine:
+def engine_for(url: str, durable: bool = True, autocommit: bool = False) -> Engine:
     """An engine with the service's connection discipline for SQLite or PostgreSQL.
 
     ``durable=False`` gives connections whose commits do not wait for the disk (PostgreSQL's
     ``synchronous_commit=off``, SQLite's ``synchronous=NORMAL`` in WAL mode): for the rate
     counters alone, which may lose their last second in a power cut without harm, and which
     would otherwise double the disk flushes of every request.
+
+    ``autocommit=True`` gives connections whose every statement is its own transaction (one
+    round trip each, no BEGIN and COMMIT around it), for the hot path's single-statement
+    writes. On PostgreSQL the engine's connections are made that way once, at connect:
+    switching a pooled connection to autocommit at each checkout and back at each check-in
+    cost about a quarter of a token's look-up (0.09 of 0.35 ms of CPU, measured in December
+    2026). SQLite's connections stay as they are and the engine carries the option, which
+    tells the ``begin`` hook below not to open a transaction.
     """
     if not url.startswith("sqlite"):
-        if durable:
-            return sa.create_engine(url, pool_size=8, max_overflow=16, pool_recycle=3600)
+        pg: dict[str, Any] = {"pool_recycle": 3600}
+        if autocommit:  # nothing to roll back at check-in: no statement leaves a transaction open
+            pg |= {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
+        if durable and not autocommit:
+            return sa.create_engine(url, pool_size=8, max_overflow=16, **pg)
+        if durable:  # the inserts' group commit: one batch at a time per worker
+            return sa.create_engine(url, pool_size=2, max_overflow=0, pool_timeout=60, **pg)
         # Every request passes here: a fixed pool (threads wait for a connection) rather than
         # overflow connections, each a new PostgreSQL process, opened and closed per request
         # once more than the pool's size arrive at once.
@@ -125,8 +138,8 @@ def engine_for(url: str, durable: bool = True) -> Engine:
             pool_size=12,
             max_overflow=0,
             pool_timeout=60,
-            pool_recycle=3600,
             connect_args={"options": "-c synchronous_commit=off"},
+            **pg,
         )
     engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
     sync = "FULL" if durable else "NORMAL"
@@ -143,7 +156,7 @@ def engine_for(url: str, durable: bool = True) -> Engine:
         if options.get("isolation_level") != "AUTOCOMMIT":
             conn.exec_driver_sql("BEGIN" if options.get("read_only") else "BEGIN IMMEDIATE")
 
-    return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT") if autocommit else engine
 
 
 def migrate(engine: Engine) -> None:
@@ -161,13 +174,15 @@ class Storage:
     def __init__(self, url: str, photo_dir: Path) -> None:
         self.url = url
         self.engine = engine_for(url)
-        self.counters = engine_for(url, durable=False)
+        self.autocommit = engine_for(url, autocommit=True)
+        postgresql = self.engine.dialect.name == "postgresql"  # there a count is one statement
+        self.counters = engine_for(url, durable=False, autocommit=postgresql)
         self.photo_dir = Path(photo_dir)
         self._frames: dict[str, Frame] = {}
         self._lock = threading.Lock()
         self._tables: dict[str, sa.Table] = {}
         self._inserts: GroupCommit[dict[str, Any], bool | None] = GroupCommit(
-            self._single, self._insert_batch
+            self.autocommit.connect, self._insert_batch
         )
         self._counts: GroupCommit[dict[str, Any], tuple[Any, int] | None] = GroupCommit(
             self.counters.begin, self._count_batch
@@ -175,8 +190,8 @@ class Storage:
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
-        self.engine.dispose()
-        self.counters.dispose()
+        for engine in (self.engine, self.autocommit, self.counters):
+            engine.dispose()
 
     def __enter__(self) -> Storage:
         return self
@@ -195,10 +210,15 @@ class Storage:
         built its statements under load; with it, the first second's p99 was 28 ms.
         """
         hot, nobody = self._hot, {"digest": "", "window": 0}
-        for engine in (self.counters, self.engine):
+        # Each statement on its own (holding several connections in a transaction at once would
+        # wait for SQLite's one write lock).
+        for engine in (self.counters, self.autocommit, self.engine):
             with ExitStack() as stack:  # hold them all at once, so that each is a new one
                 size = engine.pool.size()  # type: ignore[attr-defined]  # a QueuePool on both back-ends
-                conns = [stack.enter_context(self._single(engine)) for _ in range(size)]
+                conns = [
+                    stack.enter_context(engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
+                    for _ in range(size)
+                ]
                 for conn in conns:
                     conn.execute(hot.look_up, nobody)
                     conn.execute(hot.receipts_of, {"ids": [""]})
@@ -219,16 +239,6 @@ class Storage:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
-            yield conn
-
-    @contextmanager
-    def _single(self, engine: Engine | None = None) -> Iterator[Connection]:
-        """A connection whose every statement is its own transaction (one round trip each).
-
-        For the hot path, where each write is one atomic statement (an upsert, an insert that
-        does nothing on conflict): no BEGIN and COMMIT round trips around it.
-        """
-        with (engine or self.engine).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             yield conn
 
     @contextmanager
@@ -428,7 +438,7 @@ class Storage:
         digest = token_digest(token)
         params = {"digest": digest, "window": int(now if now is not None else time.time()) // 60}
         if self._hot.count is None:
-            with self._single(self.counters) as conn:
+            with self.counters.connect() as conn:  # an autocommit engine on PostgreSQL
                 found = self._look_up_and_count(conn, params)
         else:
             found = self._counts(params)
