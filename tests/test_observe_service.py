@@ -278,6 +278,15 @@ def test_consensus_needs_two_moderators_and_is_logged(service: Service) -> None:
     assert service.call("GET", "/api/v1/audit", service.organiser).json()["intact"] is False
 
 
+def test_choices_keep_the_ballots_order(storage: Storage) -> None:
+    """The observers' form lists the lines as the paper protocol does: the frame's order, not by id."""
+    contests, stations, _ = frame()
+    ballot = [str(i) for i in (12, 3, 1, 10, 2, 11, 4, 5, 6, 7, 8, 9)]
+    choices = pd.DataFrame({"contest": CONTEST, "choice": ballot, "name": [f"Party {c}" for c in ballot]})
+    storage.create_election("ballot-order", "Ballot order", contests, stations, choices)
+    assert storage.frame("ballot-order").choices[CONTEST] == tuple(ballot)
+
+
 def test_warm_up_fills_the_pools_and_writes_nothing(service: Service) -> None:
     store = service.storage
     store.warm_up()
@@ -539,6 +548,11 @@ def test_cli_init_from_the_results_store(home: Path, data_dir: Path) -> None:
     assert (
         frame_read.forms["federal-list"] == "ru-duma-list"
         and frame_read.forms["federal-smd-216"] == "ru-duma-smd"
+    )
+    # In the protocol's order (numbered 1, 2, ... at import), not the ids' text order ("10" < "2").
+    parties = duma.choices[duma.choices["contest"] == "federal-list"]
+    assert len(parties) >= 10 and frame_read.choices["federal-list"] == tuple(
+        parties["choice_id"].astype(str)
     )
     store.close()
 

@@ -44,7 +44,9 @@ def frame_from_store(store: Store, election: str) -> Tables:
     """The frame of an election in the results store (read-only use of the store)."""
     contests = store.table("contests", election)
     stations = store.table("stations", election).rename(columns={"station_id": "station"})
-    choices = store.table("choices", election).rename(columns={"choice_id": "choice"})
+    # The importers number a contest's choices 1, 2, ... in the protocol's column order.
+    choices = store.table("choices", election).sort_values(["contest", "choice_id"], kind="stable")
+    choices = choices.rename(columns={"choice_id": "choice"})
     return _conform(contests[["contest"]], stations, choices, f"store election {election}")
 
 

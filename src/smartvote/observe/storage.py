@@ -300,7 +300,9 @@ class Storage:
                     "created": coarse_time(time.time()),
                 },
             )
-            for name, frame in (("contests", contests), ("stations", stations), ("choices", choices)):
+            # A choice's position is its row's place in its contest, as the frame file lists them.
+            ballot = choices.assign(position=choices.groupby("contest", sort=False).cumcount() + 1)
+            for name, frame in (("contests", contests), ("stations", stations), ("choices", ballot)):
                 clean = frame.astype(object).where(frame.notna(), None)
                 rows = [
                     {"election": election, **{str(k): v for k, v in r.items()}}
@@ -530,7 +532,9 @@ class Storage:
             ).all()
             ch = self.t("choices")
             choices = conn.execute(
-                sa.select(ch.c.contest, ch.c.choice).where(ch.c.election == election).order_by(ch.c.choice)
+                sa.select(ch.c.contest, ch.c.choice)
+                .where(ch.c.election == election)
+                .order_by(ch.c.position, ch.c.choice)
             ).all()
         by_contest: dict[str, list[str]] = {c: [] for c, _ in contests}
         for contest, choice in choices:
