@@ -6,8 +6,9 @@ times are medians over the repeats. The baseline in the same process is a bare
 ``pyarrow.csv`` read of the same files (unzipped in memory, every column as text, the column
 names taken from the header line as the importer takes them): what reading costs before any
 parsing. Until December 2026 the names came from a first full read with type inference, which
-doubled the baseline's parse (2024: 30 ms, 2016: 90 ms) and flattered the ratio. The ratio is import (read + parse + store) over baseline
-plus the same store write; the target is at most 1.5 (issue "Data: every election ...").
+doubled the baseline's parse (2024: 30 ms, 2016: 90 ms) and flattered the ratio. The ratio
+is import (read + parse + store) over baseline plus the same store write; the target is at
+most 1.5 (issue "Data: every election ...").
 Since the machine is shared, CPU (process) time is printed as well: the import's (read, parse
 and store) against the baseline read's plus the same store write, a figure that depends less
 on the load than wall time (both sides use pyarrow's reader threads). Peak memory is printed,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,7 @@ CHOICE_COLUMNS: tuple[str, ...] = (
 VOTE_COLUMNS: tuple[str, ...] = ("contest", "station_id", "choice_id", "votes")
 
 #: Column types: nullable integers, booleans (nullable or not), and text (everything else).
+Dtype = Literal["Int64", "int64", "bool", "boolean", "str"]
 NULLABLE_INTEGERS = frozenset((*COUNTS, "district", "number", "ballot_position"))
 INTEGERS = frozenset(("choice_id", "votes"))
 BOOLEANS = frozenset(("remote_electronic", "no_protocol", "ruling", "endorsed"))
@@ -117,17 +119,20 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     out: dict[str, pd.Series] = {}
     for col in columns:
         values = frame[col]
-        if col in NULLABLE_INTEGERS:
-            out[col] = values.astype("Int64")
-        elif col in INTEGERS:
-            out[col] = values.astype("int64")
-        elif col in BOOLEANS:
-            out[col] = values.astype(bool)
-        elif col in NULLABLE_BOOLEANS:
-            out[col] = values.astype("boolean")
-        else:
-            out[col] = values.astype("str")
+        dtype = _dtype(col)
+        out[col] = values if values.dtype == dtype else values.astype(dtype)
     return pd.DataFrame(out, copy=False).reset_index(drop=True)  # copy-on-write: shared, never aliased
+
+
+def _dtype(col: str) -> Dtype:
+    """The canonical type of a column (see :func:`conform`)."""
+    if col in NULLABLE_INTEGERS:
+        return "Int64"
+    if col in INTEGERS:
+        return "int64"
+    if col in BOOLEANS:
+        return "bool"
+    return "boolean" if col in NULLABLE_BOOLEANS else "str"
 
 
 def contest_kind(name: str) -> str:
@@ -240,7 +245,7 @@ def finish(
     stations = stations.copy()
     for col in (*COUNTS, *STATION_LABELS, SCANNER):
         if col not in stations.columns:  # typed nulls: no 100,000 Python Nones to convert
-            stations[col] = pd.Series(pd.NA, index=stations.index, dtype=_null_dtype(col))
+            stations[col] = pd.Series(pd.NA, index=stations.index, dtype=_dtype(col))
         if col in NULLABLE_INTEGERS:
             stations[col] = stations[col].astype("Int64")
     given = stations.get("inconsistent", pd.Series("", index=stations.index)).fillna("")
@@ -260,11 +265,6 @@ def finish(
     )
     check_tables(tables, file)
     return replace(tables, stations=conform(stations, STATION_COLUMNS), votes=conform(votes, VOTE_COLUMNS))
-
-
-def _null_dtype(col: str) -> str:
-    """The type of an optional station column a source lacks (see :func:`conform`)."""
-    return "Int64" if col in NULLABLE_INTEGERS else "boolean" if col in NULLABLE_BOOLEANS else "str"
 
 
 def _join_reasons(first: pd.Series, second: pd.Series) -> pd.Series:
