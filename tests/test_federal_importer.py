@@ -19,7 +19,7 @@ from federal_files import (
     station,
     write_zip,
 )
-from smartvote.data.loader import read_path
+from smartvote.data.loader import read_path, read_paths
 from smartvote.errors import InputError
 
 
@@ -174,6 +174,18 @@ def test_irregular_protocols_are_imported_and_flagged(tmp_path):
     assert reasons[3] == "issued>received"
     assert reasons[4] == "issued>registered"
     assert "registered=0" in reasons[5]
+
+
+def test_two_files_of_one_election_sharing_a_station_are_refused(tmp_path):
+    """Files joined into one election (the 2024 station file and its e-voting file) must not
+    both hold a station: the first station of the second file found in the first is named."""
+    first = write_zip(tmp_path / "a.csv.zip", HEADER_2021, [station("УИК №1"), station("УИК №2")])
+    second = write_zip(tmp_path / "b.csv.zip", HEADER_2021, [station("УИК №3"), station("УИК №2")])
+    with pytest.raises(InputError, match=r"b\.csv\.zip.*row 4.*'Тестовая область/2' is in both files"):
+        read_paths([first, second], "e", "единая")
+    third = write_zip(tmp_path / "c.csv.zip", HEADER_2021, [station("УИК №3")])
+    (tables,) = read_paths([first, third], "e", "единая")
+    assert tables.stations["number"].tolist() == [1, 2, 3]
 
 
 def test_unknown_file_needs_id_and_ruling(tmp_path):

@@ -2,8 +2,9 @@
 
 The join looks up only the first row of each run of equal keys, so it must give the same
 positions as a plain merge whatever the order of the rows: sorted as importers write them,
-shuffled, with ids repeated across contests, unknown stations and missing keys, and with or
-without (right or wrong) station positions an importer may pass in ``station_row``.
+shuffled, with ids repeated across contests, unknown stations and missing keys, with or
+without (right or wrong) station positions an importer may pass in ``station_row``, and with
+votes for exactly the stations with a protocol (the guess for an election read from the store).
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     stations = pd.DataFrame(
         {"contest": [c for c, _ in keys], "station_id": [f"r/{n}" for _, n in keys]}, dtype="str"
     )
+    blank = draw(st.lists(st.booleans(), min_size=len(keys), max_size=len(keys)))
+    stations["no_protocol"] = blank  # votes of the stations with a protocol, in order: the guess
     picks = draw(st.lists(st.integers(0, len(keys) + 2), max_size=40))  # beyond the keys: unknown
+    if draw(st.booleans()):
+        picks = [i for i, b in enumerate(blank) if not b for _ in range(draw(st.integers(1, 3)))]
     if draw(st.booleans()):
         picks = sorted(picks)  # runs of one station, as every importer writes them
     rows = [keys[p] if p < len(keys) else (CONTESTS[p % 3], "r/99") for p in picks]
@@ -43,7 +48,9 @@ def test_station_positions_equal_a_merge(pair: tuple[pd.DataFrame, pd.DataFrame]
     """Whatever ``station_row`` the rows carry (right, wrong or none), the positions are the merge's."""
     rows, stations = pair
     reference = rows.merge(
-        stations.assign(position=np.arange(len(stations))), on=["contest", "station_id"], how="left"
+        stations[["contest", "station_id"]].assign(position=np.arange(len(stations))),
+        on=["contest", "station_id"],
+        how="left",
     )["position"]
     expected = reference.fillna(-1).astype(int).to_numpy()
     if guess != "none":
