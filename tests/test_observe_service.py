@@ -26,7 +26,7 @@ from PIL import Image
 
 from observe_photos import CLEAN_MARKERS, COMMENT, SERIAL, markers, phone_photo
 from observe_support import CONTEST, frame, jpeg, protocol
-from smartvote.cli import main
+from smartvote.cli import every_command, main
 from smartvote.data.loader import read_path
 from smartvote.data.store import Store
 from smartvote.observe.app import create_app
@@ -562,7 +562,7 @@ def test_every_observe_command_and_option_is_shown_in_use_in_docs_observe_md() -
     on the command's own (possibly continued) line."""
     text = (Path(__file__).resolve().parents[1] / "docs" / "observe.md").read_text(encoding="utf-8")
     lines = text.splitlines()
-    group = main.commands["observe"]
+    group = every_command()["observe"]
     assert group.help
     for name, command in group.commands.items():  # type: ignore[attr-defined]
         assert command.help, name

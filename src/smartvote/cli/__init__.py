@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import importlib
 import math
 import re
 import warnings
@@ -131,8 +132,43 @@ def _warning_line(message: Warning | str, category: type[Warning], *args: object
     click.echo(f"warning: {one_line(str(message))}", err=True)
 
 
+#: Each command and the module that defines it, imported when the command is asked for. Importing
+#: every command's module (scipy, matplotlib, SQLAlchemy, aiohttp ...) took 2.5 s before any
+#: command could start, 3.3-4.1 s in all for `smartvote import 2024.csv.zip` (measured December
+#: 2026); `smartvote.cli.data` alone imports in 1.1 s. A test checks this table against the
+#: commands the modules define.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("export", "fetch", "import", "list", "summary"), "data"),
+    **dict.fromkeys(("backtest", "coordinate", "recommend"), "engine"),
+    **dict.fromkeys(
+        ("attach-scanners", "coincidences", "history", "kireev", "online", "rank", "scanners"), "forensics"
+    ),
+    "observe": "observe",
+    **dict.fromkeys(("keygen", "publish", "verify"), "publish"),
+    "report": "report",
+    **dict.fromkeys(("simulate-election", "validate"), "synthetic"),
+    **dict.fromkeys(("check-input", "effect", "endorse", "gap", "polls"), "tactics"),
+}
+
+
+def every_command() -> dict[str, click.Command]:
+    """Every command, its module imported (for the documentation's checks)."""
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"smartvote.cli.{module}")
+    return dict(main.commands)
+
+
 class SmartvoteGroup(click.Group):
-    """The command group whose :meth:`invoke` is the one top-level handler of every failure."""
+    """The command group whose :meth:`invoke` is the one top-level handler of every failure, and
+    which imports a command's module only when that command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"smartvote.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         COMMITTED.clear()  # what this command commits, and which stores it failed to read
@@ -161,7 +197,3 @@ def main(debug: bool) -> None:
     Imported elections live in a DuckDB database under SMARTVOTE_HOME
     (default: the user's data directory).
     """
-
-
-# Command modules register themselves on `main` when imported.
-from smartvote.cli import data, engine, forensics, observe, publish, report, synthetic, tactics  # noqa: E402, F401
