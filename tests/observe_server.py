@@ -56,8 +56,12 @@ class Server:
             try:
                 if request(self.port, "GET", "/api/v1/health")[0] == 200:
                     return
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # Before the server listens, a connection to a free port of the ephemeral range
+                # can meet itself (TCP simultaneous open) and read its own request back as the
+                # answer: BadStatusLine, seen in CI. Not up yet; try again.
                 time.sleep(0.1)
+        self.kill()
         raise AssertionError(f"the server did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:

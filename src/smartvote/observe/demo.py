@@ -12,6 +12,7 @@ quick-count`` does). The server is stopped at the end, also on Ctrl-C or an erro
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import signal
@@ -86,8 +87,8 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path, secon
             with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as answer:
                 if answer.status == 200:
                     return
-        except OSError:
-            time.sleep(0.2)
+        except (OSError, http.client.HTTPException):  # not up yet (a connection to a free
+            time.sleep(0.2)  # port can even meet itself and read its own request back)
     raise SmartvoteError(f"the service did not answer within {seconds:.0f} s: {log.read_text()[-1000:]}")
 
 
