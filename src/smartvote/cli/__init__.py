@@ -153,9 +153,8 @@ COMMAND_MODULES: dict[str, str] = {
 
 def every_command() -> dict[str, click.Command]:
     """Every command, its module imported (for the documentation's checks)."""
-    for module in sorted(set(COMMAND_MODULES.values())):
-        importlib.import_module(f"smartvote.cli.{module}")
-    return dict(main.commands)
+    ctx = click.Context(main)
+    return {name: command for name in COMMAND_MODULES if (command := main.get_command(ctx, name))}
 
 
 class SmartvoteGroup(click.Group):
